@@ -1,0 +1,27 @@
+//! OAuth 2.0 credentials: every way of getting an access token implements
+//! [`TokenCredential`].
+
+mod access_token;
+mod static_token;
+
+pub use access_token::{AccessToken, Claims};
+pub use static_token::StaticTokenCredential;
+
+use crate::Result;
+
+/// Something that hands out access tokens, cached and refreshed as needed.
+///
+/// Implementations are thread-safe: one credential is shared by every client
+/// and thread of a program, so that a token is fetched once per lifetime.
+pub trait TokenCredential: Send + Sync + std::fmt::Debug {
+    /// A token valid for `scopes` (the credential's default scopes when empty),
+    /// from the cache while it has enough lifetime left.
+    fn get_token(&self, scopes: &[&str]) -> Result<AccessToken>;
+
+    /// A new token for `scopes`, bypassing the cache: for when a server
+    /// rejected the cached one (it expired early or was revoked).
+    fn get_fresh_token(&self, scopes: &[&str]) -> Result<AccessToken>;
+
+    /// The scopes used when none are given.
+    fn default_scopes(&self) -> Vec<String>;
+}

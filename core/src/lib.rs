@@ -1,0 +1,13 @@
+//! oauthmail: OAuth 2.0 tokens (Microsoft identity platform, Google, any standard
+//! provider) and mail over SMTP, IMAP, POP3 and Microsoft Graph with them.
+//!
+//! Everything the language bindings expose lives here; bindings only convert.
+
+pub mod credential;
+pub mod error;
+pub mod secret;
+pub mod tls;
+
+pub use error::{Error, ErrorKind, Result};
+pub use secret::Secret;
+pub use credential::{AccessToken, Claims, StaticTokenCredential, TokenCredential};
