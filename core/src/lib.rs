@@ -5,9 +5,12 @@
 
 pub mod credential;
 pub mod error;
+pub mod message;
+pub mod sasl;
 pub mod secret;
 pub mod tls;
 
 pub use error::{Error, ErrorKind, Result};
 pub use secret::Secret;
 pub use credential::{AccessToken, Claims, StaticTokenCredential, TokenCredential};
+pub use message::{Attachment, Message, PreparedMessage};
