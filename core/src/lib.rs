@@ -3,14 +3,24 @@
 //!
 //! Everything the language bindings expose lives here; bindings only convert.
 
+pub mod authority;
 pub mod credential;
 pub mod error;
+pub mod http;
 pub mod message;
+pub mod oauth_error;
+pub mod provider;
 pub mod sasl;
 pub mod secret;
 pub mod tls;
 
 pub use error::{Error, ErrorKind, Result};
 pub use secret::Secret;
-pub use credential::{AccessToken, Claims, StaticTokenCredential, TokenCredential};
+pub use credential::{
+    AccessToken, AuthorizationCodeCredential, Claims, ClientCertificateCredential, ClientSecretCredential,
+    CredentialOptions, DeviceCodeCredential, DeviceCodeInfo, RefreshTokenCredential, StaticTokenCredential,
+    TokenCache, TokenCredential, UsernamePasswordCredential,
+};
+pub use authority::Authority;
+pub use provider::{Endpoint, Provider, Security};
 pub use message::{Attachment, Message, PreparedMessage};

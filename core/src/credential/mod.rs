@@ -2,10 +2,30 @@
 //! [`TokenCredential`].
 
 mod access_token;
+mod authorization_code;
+mod base;
+pub mod cache;
+mod client_certificate;
+mod client_secret;
+mod device_code;
+mod endpoint;
+mod options;
+pub mod persistent;
+mod refresh_token;
 mod static_token;
+mod username_password;
 
 pub use access_token::{AccessToken, Claims};
+pub use authorization_code::{AuthorizationCodeCredential, AuthorizationRequest, DEFAULT_LOOPBACK_TIMEOUT};
+pub use cache::{CacheKey, TokenCache};
+pub use client_certificate::ClientCertificateCredential;
+pub use client_secret::ClientSecretCredential;
+pub use device_code::{DeviceCodeCallback, DeviceCodeCredential, DeviceCodeInfo};
+pub use options::CredentialOptions;
+pub use persistent::RefreshTokenStore;
+pub use refresh_token::RefreshTokenCredential;
 pub use static_token::StaticTokenCredential;
+pub use username_password::UsernamePasswordCredential;
 
 use crate::Result;
 

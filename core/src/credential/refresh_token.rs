@@ -1,0 +1,68 @@
+use super::base::{CredentialBase, RefreshState, require};
+use super::options::CredentialOptions;
+use super::{AccessToken, TokenCredential};
+use crate::{Error, Result, Secret};
+
+/// A user's refresh token obtained elsewhere (another tool, an earlier
+/// sign-in). The token is rotated whenever the server returns a new one;
+/// [`RefreshTokenCredential::refresh_token`] gives the current one to store.
+pub struct RefreshTokenCredential {
+    base: CredentialBase,
+    client_secret: Option<Secret>,
+    user: String,
+    refresh: RefreshState,
+}
+
+impl std::fmt::Debug for RefreshTokenCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshTokenCredential").field("base", &self.base).field("refresh_token", &"***").finish()
+    }
+}
+
+impl RefreshTokenCredential {
+    /// The client secret is needed by confidential clients (Google, web
+    /// apps); it comes from `options.client_secret`. With a persistent cache
+    /// that already holds a newer token for this client and `login_hint`, that one is used.
+    pub fn new(
+        tenant_id: &str,
+        client_id: &str,
+        refresh_token: impl Into<Secret>,
+        options: CredentialOptions,
+    ) -> Result<Self> {
+        let refresh_token = refresh_token.into();
+        require("refresh_token", refresh_token.expose())?;
+        let base = CredentialBase::new(tenant_id, client_id, &options)?;
+        let user = options.login_hint.clone().unwrap_or_default();
+        let refresh = RefreshState::new(None, &base, &user, &options)?;
+        if refresh.get().is_none() {
+            refresh.set(Some(refresh_token));
+        }
+        Ok(RefreshTokenCredential { base, client_secret: options.client_secret.clone(), user, refresh })
+    }
+
+    /// The current refresh token (it changes when the server rotates it).
+    pub fn refresh_token(&self) -> Option<Secret> {
+        self.refresh.get()
+    }
+
+    fn fetch(&self, scopes: &[String]) -> Result<AccessToken> {
+        self.base.redeem_refresh_token(&self.refresh, scopes, self.client_secret.as_ref())?.ok_or_else(|| {
+            Error::auth("the refresh token was rejected earlier and this credential cannot sign in by itself")
+                .with_hint("Sign in again (device code or browser) to get a new refresh token.")
+        })
+    }
+}
+
+impl TokenCredential for RefreshTokenCredential {
+    fn get_token(&self, scopes: &[&str]) -> Result<AccessToken> {
+        self.base.token(scopes, &self.user, false, |s| self.fetch(s))
+    }
+
+    fn get_fresh_token(&self, scopes: &[&str]) -> Result<AccessToken> {
+        self.base.token(scopes, &self.user, true, |s| self.fetch(s))
+    }
+
+    fn default_scopes(&self) -> Vec<String> {
+        self.base.default_scopes()
+    }
+}
