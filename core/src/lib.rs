@@ -7,11 +7,14 @@ pub mod authority;
 pub mod credential;
 pub mod error;
 pub mod http;
+pub mod imap;
 pub mod message;
+pub mod mime;
 pub mod oauth_error;
 pub mod provider;
 pub mod sasl;
 pub mod secret;
+pub mod summary;
 pub mod tls;
 
 pub use error::{Error, ErrorKind, Result};
@@ -24,3 +27,6 @@ pub use credential::{
 pub use authority::Authority;
 pub use provider::{Endpoint, Provider, Security};
 pub use message::{Attachment, Message, PreparedMessage};
+pub use imap::{ImapClient, ImapConfig};
+pub use mime::ParsedMessage;
+pub use summary::{MailAddress, MessageSummary};

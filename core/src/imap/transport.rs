@@ -1,0 +1,339 @@
+//! A line-oriented connection over TCP or TLS, shared by IMAP and POP3.
+//!
+//! Both protocols are CRLF lines plus (for IMAP) counted literals, so one
+//! small buffered reader serves both. The reader keeps whatever it has read
+//! in its own buffer, so a read that times out (IDLE) loses nothing.
+
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use rustls::pki_types::ServerName;
+use rustls::{ClientConnection, StreamOwned};
+
+use crate::tls::TlsTrust;
+use crate::{Error, ErrorKind, Result};
+
+/// A server line may not exceed this (literals are counted separately).
+const MAX_LINE: usize = 16 * 1024 * 1024;
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Counts what a client sent, so tests and callers can see how chatty it was.
+#[derive(Debug, Default)]
+pub struct Stats {
+    commands: AtomicU64,
+    round_trips: AtomicU64,
+    connections: AtomicU64,
+}
+
+/// A snapshot of [`Stats`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StatsSnapshot {
+    /// Protocol commands sent (each pipelined command counts once).
+    pub commands: u64,
+    /// Times the client sent something and then waited for the server.
+    pub round_trips: u64,
+    /// Connections opened (the first one and every reconnect).
+    pub connections: u64,
+}
+
+impl Stats {
+    pub(crate) fn command(&self) {
+        self.commands.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn snapshot(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            commands: self.commands.load(Ordering::Relaxed),
+            round_trips: self.round_trips.load(Ordering::Relaxed),
+            connections: self.connections.load(Ordering::Relaxed),
+        }
+    }
+}
+
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+}
+
+impl Stream {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => &s.sock,
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+pub(crate) struct Transport {
+    stream: Stream,
+    host: String,
+    buf: Vec<u8>,
+    start: usize,
+    timeout: Duration,
+    /// Set by a write, cleared by the next read: that read is a round trip.
+    awaiting: bool,
+    stats: Arc<Stats>,
+}
+
+impl Transport {
+    /// Opens a TCP connection, and TLS on it when `tls` is given.
+    pub(crate) fn connect(
+        host: &str,
+        port: u16,
+        tls: Option<&TlsTrust>,
+        timeout: Duration,
+        stats: Arc<Stats>,
+    ) -> Result<Transport> {
+        let where_ = format!("{host}:{port}");
+        let addrs: Vec<_> = (host, port)
+            .to_socket_addrs()
+            .map_err(|e| Error::io(format!("cannot resolve {where_}"), e))?
+            .collect();
+        let mut last = None;
+        let mut tcp = None;
+        for addr in addrs {
+            match TcpStream::connect_timeout(&addr, timeout) {
+                Ok(s) => {
+                    tcp = Some(s);
+                    break;
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        let tcp = match (tcp, last) {
+            (Some(s), _) => s,
+            (None, Some(e)) => return Err(Error::io(format!("cannot connect to {where_}"), e)),
+            (None, None) => return Err(Error::config(format!("{host} resolves to no address"))),
+        };
+        tcp.set_nodelay(true).map_err(|e| Error::io("cannot configure socket", e))?;
+        set_timeouts(&tcp, timeout)?;
+        stats.connections.fetch_add(1, Ordering::Relaxed);
+        let mut t = Transport {
+            stream: Stream::Plain(tcp),
+            host: host.to_owned(),
+            buf: Vec::new(),
+            start: 0,
+            timeout,
+            awaiting: false,
+            stats,
+        };
+        if let Some(trust) = tls {
+            t = t.start_tls(trust)?;
+        }
+        Ok(t)
+    }
+
+    /// Wraps the plain connection in TLS (after STARTTLS/STLS, or at once).
+    pub(crate) fn start_tls(mut self, trust: &TlsTrust) -> Result<Transport> {
+        if self.start < self.buf.len() {
+            // Bytes after the STARTTLS reply would be plaintext injected before TLS.
+            return Err(Error::protocol("the server sent data before the TLS handshake")
+                .with_kind(ErrorKind::Tls));
+        }
+        let Stream::Plain(mut tcp) = self.stream else {
+            return Err(Error::internal("TLS started twice on one connection"));
+        };
+        let name = ServerName::try_from(self.host.clone())
+            .map_err(|_| Error::config(format!("'{}' is not a valid host name for TLS", self.host)))?;
+        let mut conn = ClientConnection::new(trust.client_config(), name)
+            .map_err(|e| Error::new(ErrorKind::Tls, "cannot start TLS").with_source(e))?;
+        while conn.is_handshaking() {
+            conn.complete_io(&mut tcp).map_err(|e| {
+                Error::io(format!("TLS handshake with {} failed", self.host), e).with_hint_if_tls()
+            })?;
+        }
+        self.stream = Stream::Tls(Box::new(StreamOwned::new(conn, tcp)));
+        self.buf.clear();
+        self.start = 0;
+        Ok(self)
+    }
+
+    pub(crate) fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    pub(crate) fn is_tls(&self) -> bool {
+        matches!(self.stream, Stream::Tls(_))
+    }
+
+    pub(crate) fn write_all(&mut self, data: &[u8]) -> Result<()> {
+        self.stream
+            .write_all(data)
+            .and_then(|()| self.stream.flush())
+            .map_err(|e| Error::io(format!("cannot write to {}", self.host), e))?;
+        self.awaiting = true;
+        Ok(())
+    }
+
+    /// Reads more bytes into the buffer; `Ok(false)` at end of stream.
+    fn fill(&mut self) -> Result<bool> {
+        if self.awaiting {
+            self.awaiting = false;
+            self.stats.round_trips.fetch_add(1, Ordering::Relaxed);
+        }
+        if self.start > 0 && self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        } else if self.start > READ_CHUNK {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        let old = self.buf.len();
+        self.buf.resize(old + READ_CHUNK, 0);
+        let res = self.stream.read(&mut self.buf[old..]);
+        match res {
+            Ok(n) => {
+                self.buf.truncate(old + n);
+                Ok(n > 0)
+            }
+            Err(e) => {
+                self.buf.truncate(old);
+                if e.kind() == io::ErrorKind::UnexpectedEof {
+                    return Ok(false);
+                }
+                Err(Error::io(format!("cannot read from {}", self.host), e))
+            }
+        }
+    }
+
+    fn closed(&self) -> Error {
+        Error::new(ErrorKind::Network, format!("{} closed the connection", self.host))
+    }
+
+    /// One line including its CRLF (a bare LF is accepted too).
+    pub(crate) fn read_line(&mut self) -> Result<Vec<u8>> {
+        let mut scanned = self.start;
+        loop {
+            if let Some(i) = self.buf[scanned..].iter().position(|&b| b == b'\n') {
+                let end = scanned + i + 1;
+                let line = self.buf[self.start..end].to_vec();
+                self.start = end;
+                return Ok(line);
+            }
+            scanned = self.buf.len();
+            if scanned - self.start > MAX_LINE {
+                return Err(Error::protocol(format!("{} sent a line longer than {MAX_LINE} bytes", self.host)));
+            }
+            if !self.fill()? {
+                return Err(self.closed());
+            }
+        }
+    }
+
+    /// Copies exactly `n` bytes to `out`, holding at most one read chunk.
+    pub(crate) fn read_exact_to(&mut self, mut n: u64, out: &mut dyn Write) -> Result<()> {
+        while n > 0 {
+            if self.start == self.buf.len() && !self.fill()? {
+                return Err(self.closed());
+            }
+            let avail = (self.buf.len() - self.start).min(usize::try_from(n).unwrap_or(usize::MAX));
+            out.write_all(&self.buf[self.start..self.start + avail])
+                .map_err(|e| Error::io("cannot write the message to its destination", e))?;
+            self.start += avail;
+            n -= avail as u64;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn read_exact_vec(&mut self, n: usize, into: &mut Vec<u8>) -> Result<()> {
+        into.reserve(n);
+        self.read_exact_to(n as u64, into)
+    }
+
+    /// Bytes received but not read yet.
+    pub(crate) fn pending(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    /// Whether the server has hung up or sent something unasked, without
+    /// blocking: `Ok(true)` means the connection is gone.
+    pub(crate) fn peer_closed(&mut self) -> Result<bool> {
+        if self.start < self.buf.len() {
+            return Ok(false);
+        }
+        let tcp = self.stream.tcp();
+        tcp.set_nonblocking(true).map_err(|e| Error::io("cannot poll socket", e))?;
+        let res = self.fill_nonblocking();
+        self.stream
+            .tcp()
+            .set_nonblocking(false)
+            .map_err(|e| Error::io("cannot poll socket", e))?;
+        res
+    }
+
+    fn fill_nonblocking(&mut self) -> Result<bool> {
+        let awaiting = self.awaiting;
+        let res = self.fill();
+        self.awaiting = awaiting;
+        match res {
+            Ok(more) => Ok(!more),
+            Err(e) if e.kind() == ErrorKind::Timeout => Ok(false), // WouldBlock: nothing pending
+            Err(_) => Ok(true),
+        }
+    }
+
+    /// Changes the read timeout (IDLE waits longer than a command).
+    pub(crate) fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        let t = timeout.unwrap_or(self.timeout);
+        self.stream
+            .tcp()
+            .set_read_timeout(Some(t.max(Duration::from_millis(1))))
+            .map_err(|e| Error::io("cannot set socket timeout", e))
+    }
+
+    /// Sends TLS close_notify and closes; errors are irrelevant at that point.
+    pub(crate) fn shutdown(mut self) {
+        if let Stream::Tls(s) = &mut self.stream {
+            s.conn.send_close_notify();
+            let _ = s.conn.write_tls(&mut s.sock);
+        }
+        let _ = self.stream.tcp().shutdown(std::net::Shutdown::Both);
+    }
+}
+
+fn set_timeouts(tcp: &TcpStream, timeout: Duration) -> Result<()> {
+    let t = Some(timeout.max(Duration::from_millis(1)));
+    tcp.set_read_timeout(t)
+        .and_then(|()| tcp.set_write_timeout(t))
+        .map_err(|e| Error::io("cannot set socket timeout", e))
+}
+
+trait TlsHint {
+    fn with_hint_if_tls(self) -> Self;
+}
+
+impl TlsHint for Error {
+    fn with_hint_if_tls(self) -> Self {
+        if self.kind() == ErrorKind::Tls && self.message_text().contains("UnknownIssuer") {
+            self.with_hint("The server's certificate is not signed by a trusted CA; pass the CA with ca_file.")
+        } else {
+            self
+        }
+    }
+}
