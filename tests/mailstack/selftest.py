@@ -11,6 +11,7 @@ Ends with "N passed, M failed"; exit status 1 if anything failed.
 """
 
 import base64
+import hashlib
 import imaplib
 import json
 import os
@@ -280,9 +281,16 @@ def check_seeded_mailbox():
     assert data[0].split() == [b"2"], data
 
 
-def check_rs256_ok(mech: str, azp=None):
-    flags = ["--private-key", RS256_KEY, "--kid", RS256_KID] + (["--azp", azp] if azp else [])
+def check_rs256_ok(mech: str, azp=None, kid=RS256_KID):
+    flags = ["--private-key", RS256_KEY, "--kid", kid] + (["--azp", azp] if azp else [])
     imap_login(ALICE, mint(ALICE, *flags), mech).logout()
+
+
+def testkit_kid(private_key: str) -> str:
+    """The test kit's kid: base64url of the first 16 bytes of SHA-256(PKCS#1 public key DER)."""
+    der = subprocess.run(["openssl", "rsa", "-in", private_key, "-RSAPublicKey_out", "-outform", "DER"],
+                         check=True, capture_output=True).stdout
+    return base64.urlsafe_b64encode(hashlib.sha256(der).digest()[:16]).rstrip(b"=").decode()
 
 
 def main() -> None:
@@ -324,6 +332,11 @@ def main() -> None:
             ("IMAPS XOAUTH2 with an RS256 token (no azp)", check_rs256_ok, ("XOAUTH2",)),
             ("IMAPS OAUTHBEARER with an RS256 token (azp = fixture app)",
              check_rs256_ok, ("OAUTHBEARER", "22222222-2222-2222-2222-222222222222")),
+            ("IMAPS XOAUTH2 with an RS256 token (test kit kid, azp = public client)",
+             lambda: check_rs256_ok("XOAUTH2", "44444444-4444-4444-4444-444444444444", testkit_kid(RS256_KEY)), ()),
+            ("IMAPS refuses an RS256 token with an unknown kid",
+             lambda: expect_refused(imap_login, ALICE, mint(
+                 ALICE, "--private-key", RS256_KEY, "--kid", "unknown-kid")), ()),
             ("SMTP XOAUTH2 with an RS256 token",
              lambda: smtp_login(ALICE, mint(ALICE, "--private-key", RS256_KEY, "--kid", RS256_KID)).quit(), ()),
             ("POP3S XOAUTH2 with an RS256 token",

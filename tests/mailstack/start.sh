@@ -23,11 +23,8 @@ JWT_ISSUER=https://issuer.mailstack.test
 # test-kit tokens (`scp`/`roles`) never have, so scopes are not checked.
 JWT_AUDIENCE=https://outlook.office365.com
 JWT_SCOPE=mail
+# Optional RS256 key (JWT_KID, JWT_AZP: see set-jwt-key.sh).
 JWT_PUBLIC_KEY="${JWT_PUBLIC_KEY:-}"
-# Dovecot looks an RS256 key up as <azp or "default">/RS256/<kid or "default">, with no
-# fallback, so the key is installed under every azp (the test kit's fixture apps) and kid.
-JWT_KID="${JWT_KID:-testkit-1}"
-JWT_AZP="${JWT_AZP:-22222222-2222-2222-2222-222222222222 33333333-3333-3333-3333-333333333333 44444444-4444-4444-4444-444444444444 55555555-5555-5555-5555-555555555555}"
 
 die() { echo "start.sh: $*" >&2; exit 1; }
 
@@ -44,7 +41,6 @@ for u in $USERS; do [[ "$u" =~ ^[a-z0-9._-]+$ ]] || die "invalid user name: $u";
 if [ -n "$JWT_PUBLIC_KEY" ]; then
     grep -q -- '-----BEGIN PUBLIC KEY-----' "$JWT_PUBLIC_KEY" 2>/dev/null \
         || die "JWT_PUBLIC_KEY is not a readable PEM public key: $JWT_PUBLIC_KEY"
-    for k in $JWT_KID $JWT_AZP; do [[ "$k" =~ ^[A-Za-z0-9._-]+$ ]] || die "invalid kid/azp: $k"; done
 fi
 
 "$HERE/install.sh"
@@ -101,16 +97,9 @@ fi
 rm -rf "$D/keys"
 install -d -m 0750 -o root -g dovecot "$D/keys" "$D/keys/default" "$D/keys/default/HS256"
 install -m 0640 -o root -g dovecot "$D/jwt/hs256.key" "$D/keys/default/HS256/default"
-RS256_KEY=""
+rm -f "$D/jwt/rs256-public.pem" "$D/jwt/rs256-kids" "$D/jwt/rs256-azps"
 if [ -n "$JWT_PUBLIC_KEY" ]; then
-    RS256_KEY="$D/jwt/rs256-public.pem"
-    install -m 0644 "$JWT_PUBLIC_KEY" "$RS256_KEY"
-    for azp in default $JWT_AZP; do
-        install -d -m 0750 -o root -g dovecot "$D/keys/$azp" "$D/keys/$azp/RS256"
-        for kid in default $JWT_KID; do
-            install -m 0640 -o root -g dovecot "$RS256_KEY" "$D/keys/$azp/RS256/$kid"
-        done
-    done
+    STACK_DIR="$D" "$HERE/set-jwt-key.sh"
 fi
 
 # --- users: passwd-file for both the PLAIN passdb and the userdb
@@ -354,9 +343,12 @@ for p in "${PORTS[@]}"; do wait_for "port $p" port_open "$p"; done
 wait_for "Dovecot auth socket" test -S "$D/run/auth-postfix"
 
 # --- the contract for tests: an env file and the same facts as JSON
-python3 - "$D" "$HERE" "$RS256_KEY" "$JWT_KID" "$JWT_AZP" "${USER_LIST[@]}" <<EOF
+python3 - "$D" "$HERE" "${USER_LIST[@]}" <<EOF
 import json, os, sys
-d, here, rs256, kids, azps, users = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:]
+d, here, users = sys.argv[1], sys.argv[2], sys.argv[3:]
+rs256 = f"{d}/jwt/rs256-public.pem" if os.path.exists(f"{d}/jwt/rs256-public.pem") else ""
+def words(name):
+    return open(f"{d}/jwt/{name}").read().split() if rs256 else []
 env = {
     "MAILSTACK_DIR": d,
     "MAILSTACK_HOST": "127.0.0.1",
@@ -378,8 +370,8 @@ env = {
     "MAILSTACK_JWT_SCOPE": "$JWT_SCOPE",
     "MAILSTACK_JWT_USER_CLAIM": "preferred_username",
     "MAILSTACK_RS256_PUBLIC_KEY": rs256,
-    "MAILSTACK_RS256_KIDS": ("default " + kids) if rs256 else "",
-    "MAILSTACK_RS256_AZPS": ("default " + azps) if rs256 else "",
+    "MAILSTACK_RS256_KIDS": " ".join(words("rs256-kids")),
+    "MAILSTACK_RS256_AZPS": " ".join(words("rs256-azps")),
     "MAILSTACK_VMAIL_UID": "$VMAIL_UID",
     "MAILSTACK_MAIL_DIR": f"{d}/mail",
     "MAILSTACK_MINT_TOKEN": f"{here}/mint-token",
