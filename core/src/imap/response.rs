@@ -128,6 +128,8 @@ pub(crate) fn refusal(command: &str, c: &Completion) -> Error {
             .with_code(code.unwrap_or_else(|| "AUTHENTICATIONFAILED".into()))
             .with_hint(HINT_AUTH_FAILED);
     }
+    let missing = lower.contains("doesn't exist") || lower.contains("does not exist") || lower.contains("no such");
+    let code = code.or_else(|| missing.then(|| "NONEXISTENT".to_owned()));
     let kind = match code.as_deref() {
         Some("NONEXISTENT" | "TRYCREATE" | "ALREADYEXISTS" | "CANNOT" | "BADCHARSET") => ErrorKind::Config,
         Some("NOPERM" | "READ-ONLY") => ErrorKind::Permission,

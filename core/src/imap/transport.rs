@@ -228,16 +228,18 @@ impl Transport {
 
     /// One line including its CRLF (a bare LF is accepted too).
     pub(crate) fn read_line(&mut self) -> Result<Vec<u8>> {
-        let mut scanned = self.start;
+        // Scanned bytes are counted from `start`, which `fill` may move.
+        let mut scanned = 0;
         loop {
-            if let Some(i) = self.buf[scanned..].iter().position(|&b| b == b'\n') {
-                let end = scanned + i + 1;
+            let from = self.start + scanned;
+            if let Some(i) = self.buf[from..].iter().position(|&b| b == b'\n') {
+                let end = from + i + 1;
                 let line = self.buf[self.start..end].to_vec();
                 self.start = end;
                 return Ok(line);
             }
-            scanned = self.buf.len();
-            if scanned - self.start > MAX_LINE {
+            scanned = self.buf.len() - self.start;
+            if scanned > MAX_LINE {
                 return Err(Error::protocol(format!("{} sent a line longer than {MAX_LINE} bytes", self.host)));
             }
             if !self.fill()? {

@@ -1,0 +1,175 @@
+//! Shared by the IMAP and POP3 tests: the real Dovecot + Postfix stack
+//! (`tests/mailstack`), its tokens and its seeding script.
+//!
+//! The stack is found through `MAILSTACK_*` variables, else through
+//! `$MAILSTACK_DIR/mailstack.env` or `$STACK_DIR/mailstack.env` (default
+//! `/tmp/oauthmail-mailstack`). Without a running stack the tests are skipped
+//! with a message, unless `OAUTHMAIL_REQUIRE_MAILSTACK=1`.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::collections::HashMap;
+use std::net::TcpStream;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use oauthmail::tls::TlsTrust;
+use oauthmail::{AccessToken, Result, StaticTokenCredential, TokenCredential};
+
+pub struct Stack {
+    env: HashMap<String, String>,
+}
+
+/// The running stack, or `None` (after printing why) when the test should be skipped.
+pub fn stack() -> Option<Stack> {
+    let required = std::env::var("OAUTHMAIL_REQUIRE_MAILSTACK").is_ok_and(|v| v == "1");
+    match Stack::find() {
+        Ok(s) => Some(s),
+        Err(why) if required => panic!("OAUTHMAIL_REQUIRE_MAILSTACK=1 but the mail stack is not usable: {why}"),
+        Err(why) => {
+            eprintln!("SKIPPED: no mail stack ({why}); start tests/mailstack/start.sh to run this test");
+            None
+        }
+    }
+}
+
+impl Stack {
+    fn find() -> std::result::Result<Stack, String> {
+        let mut env: HashMap<String, String> =
+            std::env::vars().filter(|(k, _)| k.starts_with("MAILSTACK_")).collect();
+        if !env.contains_key("MAILSTACK_IMAPS_PORT") {
+            let dir = std::env::var("MAILSTACK_DIR")
+                .or_else(|_| std::env::var("STACK_DIR"))
+                .unwrap_or_else(|_| "/tmp/oauthmail-mailstack".into());
+            let file = format!("{dir}/mailstack.env");
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
+            for line in text.lines() {
+                if let Some((k, v)) = line.split_once('=') {
+                    env.entry(k.to_owned()).or_insert_with(|| v.trim_matches('\'').to_owned());
+                }
+            }
+        }
+        let s = Stack { env };
+        let addr = format!("{}:{}", s.host(), s.port("IMAPS"));
+        TcpStream::connect_timeout(&addr.parse().map_err(|e| format!("{addr}: {e}"))?, Duration::from_secs(2))
+            .map_err(|e| format!("IMAPS {addr}: {e}"))?;
+        Ok(s)
+    }
+
+    pub fn var(&self, name: &str) -> &str {
+        self.env.get(name).map(String::as_str).unwrap_or_else(|| panic!("mailstack.env has no {name}"))
+    }
+
+    pub fn host(&self) -> &str {
+        self.var("MAILSTACK_HOST")
+    }
+
+    /// `IMAPS`, `IMAP`, `POP3S`, `POP3`, `SUBMISSION`, `SMTPS`.
+    pub fn port(&self, which: &str) -> u16 {
+        self.var(&format!("MAILSTACK_{which}_PORT")).parse().expect("port is a number")
+    }
+
+    pub fn ca(&self) -> TlsTrust {
+        TlsTrust::from_ca_file(self.var("MAILSTACK_CA_CERT")).expect("stack CA is readable")
+    }
+
+    pub fn user(&self, name: &str) -> String {
+        format!("{name}@{}", self.var("MAILSTACK_DOMAIN"))
+    }
+
+    fn script(&self, var: &str, args: &[&str]) -> String {
+        let out = Command::new(self.var(var))
+            .args(args)
+            .env("MAILSTACK_DIR", self.var("MAILSTACK_DIR"))
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {var}: {e}"));
+        assert!(out.status.success(), "{var} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("script output is UTF-8").trim().to_owned()
+    }
+
+    /// A bearer token Dovecot accepts for `user` (extra flags: `--expired`, `--ttl N`, ...).
+    pub fn mint(&self, user: &str, extra: &[&str]) -> String {
+        let mut args = vec![user];
+        args.extend_from_slice(extra);
+        self.script("MAILSTACK_MINT_TOKEN", &args)
+    }
+
+    /// A credential holding one freshly minted token.
+    pub fn credential(&self, user: &str) -> Arc<dyn TokenCredential> {
+        Arc::new(StaticTokenCredential::new(self.mint(user, &[]), None))
+    }
+
+    /// Seeds `folder` of `user`; returns seed-mailbox's JSON report.
+    pub fn seed(&self, user: &str, folder: &str, count: usize, extra: &[&str]) -> serde_json::Value {
+        let n = count.to_string();
+        let mut args = vec![user, "-n", &n, "--folder", folder];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&self.script("MAILSTACK_SEED_MAILBOX", &args)).expect("seed-mailbox prints JSON")
+    }
+
+    /// Runs doveadm against the stack's Dovecot.
+    pub fn doveadm(&self, args: &[&str]) {
+        let conf = format!("{}/etc/dovecot.conf", self.var("MAILSTACK_DIR"));
+        let out = Command::new("doveadm").arg("-c").arg(conf).args(args).output().expect("doveadm runs");
+        assert!(out.status.success(), "doveadm {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// A folder name no other test (or earlier run) uses.
+pub fn unique(prefix: &str) -> String {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_nanos();
+    format!("{prefix}-{}-{nanos}", std::process::id())
+}
+
+/// Mints a token per request, like a real credential would fetch one; the
+/// first cached token can be made an expired one to exercise the refresh path.
+#[derive(Debug)]
+pub struct MintingCredential {
+    mint_token: String,
+    stack_dir: String,
+    user: String,
+    first_expired: bool,
+    pub issued: AtomicUsize,
+    pub fresh_requests: AtomicUsize,
+}
+
+impl MintingCredential {
+    pub fn new(stack: &Stack, user: &str, first_expired: bool) -> Arc<MintingCredential> {
+        Arc::new(MintingCredential {
+            mint_token: stack.var("MAILSTACK_MINT_TOKEN").to_owned(),
+            stack_dir: stack.var("MAILSTACK_DIR").to_owned(),
+            user: user.to_owned(),
+            first_expired,
+            issued: AtomicUsize::new(0),
+            fresh_requests: AtomicUsize::new(0),
+        })
+    }
+
+    fn mint(&self, expired: bool) -> AccessToken {
+        let mut cmd = Command::new(&self.mint_token);
+        cmd.arg(&self.user).env("MAILSTACK_DIR", &self.stack_dir);
+        if expired {
+            cmd.arg("--expired");
+        }
+        let out = cmd.output().expect("mint-token runs");
+        self.issued.fetch_add(1, Ordering::SeqCst);
+        let token = String::from_utf8(out.stdout).expect("UTF-8").trim().to_owned();
+        // Claim a long life even for the expired one, as a cache would.
+        AccessToken::new(token, SystemTime::now() + Duration::from_secs(3600))
+    }
+}
+
+impl TokenCredential for MintingCredential {
+    fn get_token(&self, _scopes: &[&str]) -> Result<AccessToken> {
+        let first = self.issued.load(Ordering::SeqCst) == 0;
+        Ok(self.mint(first && self.first_expired))
+    }
+    fn get_fresh_token(&self, _scopes: &[&str]) -> Result<AccessToken> {
+        self.fresh_requests.fetch_add(1, Ordering::SeqCst);
+        Ok(self.mint(false))
+    }
+    fn default_scopes(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
