@@ -82,6 +82,7 @@ pub fn aadsts_meaning(code: u64) -> Option<(ErrorKind, Option<&'static str>)> {
         700024 => (Auth, "The client assertion is outside its valid time range: check that this machine's clock is correct."),
         70043 | 700082 => (Auth, "The refresh token has expired or was revoked: sign in again."),
         50196 => (Throttled, "The identity platform saw too many identical requests: cache tokens and reuse them instead of requesting one per operation."),
+        501481 => (Auth, "The PKCE code verifier does not match the authorization request: redeem each code with the request that produced it."),
         700027 => (Auth, "The client assertion's signature is invalid: upload this certificate to the app registration and sign with its private key."),
         _ => return None,
     };
