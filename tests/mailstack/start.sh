@@ -30,7 +30,9 @@ die() { echo "start.sh: $*" >&2; exit 1; }
 
 # Unix socket paths must stay below 108 bytes ($STACK_DIR/run/... plus Dovecot's names).
 [ "${#STACK_DIR}" -le 66 ] || die "STACK_DIR longer than 66 characters: $STACK_DIR"
-case "$STACK_DIR" in /*) ;; *) die "STACK_DIR must be absolute: $STACK_DIR" ;; esac
+STACK_DIR="${STACK_DIR%/}"
+# The path goes unquoted into Dovecot and Postfix configs.
+[[ "$STACK_DIR" =~ ^/[A-Za-z0-9._/-]+$ ]] || die "STACK_DIR must be an absolute path of [A-Za-z0-9._/-]: $STACK_DIR"
 PORTS=("$IMAPS_PORT" "$IMAP_PORT" "$POP3S_PORT" "$POP3_PORT" "$SUBMISSION_PORT" "$SMTPS_PORT")
 for p in "${PORTS[@]}"; do
     # Bash /dev/tcp and Postfix both wrap ports above 65535 silently.

@@ -5,6 +5,7 @@
 set -euo pipefail
 
 STACK_DIR="${STACK_DIR:-/tmp/oauthmail-mailstack}"
+STACK_DIR="${STACK_DIR%/}"
 PIDS="$STACK_DIR/pids"
 [ -f "$PIDS" ] || exit 0
 
