@@ -1,0 +1,93 @@
+//! `/testkit/...` control endpoints, so tests in any language can steer a running kit.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::faults::FaultSpec;
+use crate::http::{Request, Response};
+use crate::kit::Shared;
+use crate::tokens::TokenRequest;
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct DeviceAction {
+    user: Option<String>,
+    user_code: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Lifetime {
+    secs: u64,
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(req: &Request) -> Result<T, Response> {
+    let body: &[u8] = if req.body.is_empty() {
+        b"{}"
+    } else {
+        &req.body
+    };
+    serde_json::from_slice(body)
+        .map_err(|e| Response::json(400, &json!({"error": format!("bad JSON body: {e}")})))
+}
+
+fn ok(value: Value) -> Response {
+    Response::json(200, &value)
+}
+
+pub(crate) fn handle(shared: &Shared, endpoint: &str, req: &Request) -> Response {
+    let result = match (req.method.as_str(), endpoint) {
+        ("GET", "info") => Ok(ok(shared.info())),
+        ("POST", "faults") => parse::<FaultSpec>(req).and_then(|spec| {
+            shared
+                .inject_spec(&spec)
+                .map(|()| ok(json!({"ok": true})))
+                .map_err(|e| Response::json(400, &json!({"error": e})))
+        }),
+        ("DELETE", "faults") => {
+            shared.clear_faults();
+            Ok(ok(json!({"ok": true})))
+        }
+        ("GET", "requests") => {
+            let requests = shared.log.all();
+            let token_requests = requests.iter().filter(|r| r.is_token_request()).count();
+            Ok(ok(
+                json!({"requests": requests, "token_requests": token_requests}),
+            ))
+        }
+        ("DELETE", "requests") => {
+            shared.log.clear();
+            Ok(ok(json!({"ok": true})))
+        }
+        ("POST", "device/approve") => parse::<DeviceAction>(req).map(|a| {
+            let user = a.user.unwrap_or_else(|| crate::fixture::ALICE.into());
+            let n = shared
+                .identity
+                .approve_device_code(&user, a.user_code.as_deref());
+            ok(json!({"approved": n}))
+        }),
+        ("POST", "device/deny") => parse::<DeviceAction>(req).map(|a| {
+            let n = shared.identity.deny_device_code(a.user_code.as_deref());
+            ok(json!({"denied": n}))
+        }),
+        ("POST", "token-lifetime") => parse::<Lifetime>(req).map(|l| {
+            shared.identity.set_token_lifetime(l.secs);
+            ok(json!({"ok": true}))
+        }),
+        ("POST", "refresh-token-lifetime") => parse::<Lifetime>(req).map(|l| {
+            shared.identity.set_refresh_token_lifetime(l.secs);
+            ok(json!({"ok": true}))
+        }),
+        ("POST", "refresh-tokens/revoke") => {
+            shared.identity.revoke_refresh_tokens();
+            Ok(ok(json!({"ok": true})))
+        }
+        ("POST", "token") => parse::<TokenRequest>(req)
+            .map(|t| ok(json!({"access_token": shared.identity.mint(&t)}))),
+        _ => Err(Response::json(
+            404,
+            &json!({"error": format!("no control endpoint {} /testkit/{endpoint}", req.method)}),
+        )),
+    };
+    result.unwrap_or_else(|resp| resp)
+}

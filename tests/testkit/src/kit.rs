@@ -1,0 +1,431 @@
+//! `TestKit`: starts the servers of one kit and is the Rust API tests use.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::SystemTime;
+
+use serde_json::{Value, json};
+
+use crate::config::Config;
+use crate::control;
+use crate::faults::{Fault, FaultQueue, FaultSpec};
+use crate::http::{self, Outcome, Request, Response};
+use crate::identity::Identity;
+use crate::listener::Listener;
+use crate::pki::{self, AppCertificate, RsaKey, TlsIdentity};
+use crate::request_log::{RequestLog, RequestRecord};
+use crate::tokens::{TokenRejection, TokenRequest};
+use crate::util::{b64url, sha256};
+
+/// Files of a certificate-authenticated app whose certificate the kit generated.
+#[derive(Clone, Debug)]
+pub struct CertApp {
+    pub client_id: String,
+    pub cert_path: PathBuf,
+    pub key_path: PathBuf,
+    /// Certificate and private key in one PEM file.
+    pub pem_path: PathBuf,
+    /// `x5t`: base64url SHA-1 of the certificate DER.
+    pub thumbprint_sha1: String,
+    /// `x5t#S256`: base64url SHA-256 of the certificate DER.
+    pub thumbprint_sha256: String,
+}
+
+/// State shared by all connections of one kit.
+pub(crate) struct Shared {
+    pub identity: Identity,
+    pub faults: FaultQueue<Fault>,
+    pub log: RequestLog,
+    info: OnceLock<Value>,
+}
+
+impl Shared {
+    pub fn info(&self) -> Value {
+        self.info.get().cloned().unwrap_or(Value::Null)
+    }
+
+    pub fn inject_spec(&self, spec: &FaultSpec) -> Result<(), String> {
+        match spec.target.as_deref().unwrap_or("token") {
+            "token" | "identity" => self.faults.push(spec.http_fault()?, spec.count),
+            other => return Err(format!("unknown fault target '{other}'")),
+        }
+        Ok(())
+    }
+
+    pub fn clear_faults(&self) {
+        self.faults.clear();
+    }
+}
+
+/// A running test kit. Dropping it stops its listeners and deletes its files.
+pub struct TestKit {
+    shared: Arc<Shared>,
+    _https: Listener,
+    authority: String,
+    ca_pem: String,
+    ca_path: PathBuf,
+    jwt_public_key_path: PathBuf,
+    cert_app: Option<CertApp>,
+    _dir: tempfile::TempDir,
+}
+
+fn joined<T>(r: std::thread::Result<io::Result<T>>) -> io::Result<T> {
+    r.unwrap_or_else(|_| Err(io::Error::other("key generation panicked")))
+}
+
+fn write_file(path: &Path, contents: &str) -> io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+/// Certificate DERs per lower-cased client id.
+type RegisteredCertificates = HashMap<String, Vec<Vec<u8>>>;
+
+/// Registered certificates per lower-cased client id, generating those asked for.
+fn app_certificates(
+    config: &Config,
+    dir: &Path,
+) -> io::Result<(RegisteredCertificates, Vec<CertApp>)> {
+    let mut registered = RegisteredCertificates::new();
+    let mut generated = Vec::new();
+    let mut next_key = 1; // key 0 signs JWTs
+    for app in &config.apps {
+        let entry = registered
+            .entry(app.client_id.to_ascii_lowercase())
+            .or_default();
+        for source in &app.certificates {
+            let pem = if source.contains("-----BEGIN") {
+                source.clone()
+            } else {
+                std::fs::read_to_string(source).map_err(|e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!("certificate of app {}: {source}: {e}", app.client_id),
+                    )
+                })?
+            };
+            entry.extend(
+                pki::certificates_from_pem(&pem)?
+                    .into_iter()
+                    .map(|c| c.to_vec()),
+            );
+        }
+        if app.generate_certificate {
+            let key = RsaKey::pooled(next_key)?;
+            next_key += 1;
+            let cert = AppCertificate::generate(&app.client_id, &key)?;
+            let app_dir = dir.join("cert-app").join(&app.client_id);
+            std::fs::create_dir_all(&app_dir)?;
+            let info = CertApp {
+                client_id: app.client_id.clone(),
+                cert_path: app_dir.join("cert.pem"),
+                key_path: app_dir.join("key.pem"),
+                pem_path: app_dir.join("combined.pem"),
+                thumbprint_sha1: b64url(
+                    ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &cert.der)
+                        .as_ref(),
+                ),
+                thumbprint_sha256: b64url(&sha256(&cert.der)),
+            };
+            write_file(&info.cert_path, &cert.cert_pem)?;
+            write_file(&info.key_path, &cert.key_pem)?;
+            write_file(
+                &info.pem_path,
+                &format!("{}{}", cert.cert_pem, cert.key_pem),
+            )?;
+            entry.push(cert.der);
+            generated.push(info);
+        }
+    }
+    Ok((registered, generated))
+}
+
+impl TestKit {
+    /// Starts the kit on 127.0.0.1 (ephemeral ports) with a freshly generated CA and keys.
+    pub fn start(config: Config) -> io::Result<TestKit> {
+        let dir = tempfile::Builder::new()
+            .prefix("oauthmail-testkit-")
+            .tempdir()?;
+        // The RSA keys are the slow part; make them in parallel with the TLS material.
+        let (tls, jwt_key, certs) = std::thread::scope(|s| {
+            let jwt = s.spawn(|| RsaKey::pooled(0));
+            let certs = s.spawn(|| app_certificates(&config, dir.path()));
+            let tls = TlsIdentity::generate();
+            (tls, joined(jwt.join()), joined(certs.join()))
+        });
+        let (tls, jwt_key, (certificates, cert_apps)) = (tls?, jwt_key?, certs?);
+
+        let ca_path = dir.path().join("ca.pem");
+        write_file(&ca_path, &tls.ca_pem)?;
+        let jwt_public_key_path = dir.path().join("jwt-public.pem");
+        write_file(&jwt_public_key_path, jwt_key.public_pem())?;
+
+        let socket = crate::listener::bind_loopback()?;
+        let port = socket.local_addr()?.port();
+        let authority = format!("https://127.0.0.1:{port}");
+        let shared = Arc::new(Shared {
+            identity: Identity::new(config, authority.clone(), jwt_key, certificates),
+            faults: FaultQueue::new(),
+            log: RequestLog::default(),
+            info: OnceLock::new(),
+        });
+        let server_config = tls.server_config.clone();
+        let handler_state = shared.clone();
+        let https = Listener::spawn(
+            socket,
+            "https",
+            Arc::new(move |tcp| serve_https(&handler_state, server_config.clone(), tcp)),
+        )?;
+        let kit = TestKit {
+            shared,
+            _https: https,
+            authority,
+            ca_pem: tls.ca_pem,
+            ca_path,
+            jwt_public_key_path,
+            cert_app: cert_apps.into_iter().next(),
+            _dir: dir,
+        };
+        let _ = kit.shared.info.set(kit.build_info(port));
+        Ok(kit)
+    }
+
+    /// Starts the kit with `Config::default_fixture()`.
+    pub fn start_default() -> io::Result<TestKit> {
+        TestKit::start(Config::default_fixture())
+    }
+
+    /// `https://127.0.0.1:<port>` (no trailing slash).
+    pub fn authority(&self) -> String {
+        self.authority.clone()
+    }
+
+    /// `{authority}/{tenant}/oauth2/v2.0/token`.
+    pub fn token_url(&self, tenant: &str) -> String {
+        format!("{}/{tenant}/oauth2/v2.0/token", self.authority)
+    }
+
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    pub fn ca_path(&self) -> &Path {
+        &self.ca_path
+    }
+
+    /// The JWT signing key's public half, SPKI PEM (`-----BEGIN PUBLIC KEY-----`).
+    pub fn jwt_public_key_pem(&self) -> &str {
+        self.shared.identity.key().public_pem()
+    }
+
+    pub fn jwt_public_key_path(&self) -> &Path {
+        &self.jwt_public_key_path
+    }
+
+    /// The `iss` of tokens for `tenant_id`.
+    pub fn issuer(&self, tenant_id: &str) -> String {
+        format!("{}/{tenant_id}/", self.shared.identity.config().issuer)
+    }
+
+    /// The generated certificate of the (first) app with `generate_certificate`.
+    pub fn cert_app(&self) -> Option<&CertApp> {
+        self.cert_app.as_ref()
+    }
+
+    pub fn config(&self) -> &Config {
+        self.shared.identity.config()
+    }
+
+    /// Applies `fault` to the next `count` requests to the token and devicecode endpoints.
+    pub fn inject(&self, fault: Fault, count: usize) {
+        self.shared.faults.push(fault, count);
+    }
+
+    pub fn clear_faults(&self) {
+        self.shared.clear_faults();
+    }
+
+    /// Requests served so far (control endpoints excluded), oldest first.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.shared.log.all()
+    }
+
+    /// POSTs to `.../oauth2/v2.0/token`, successful or not (dropped ones included).
+    pub fn token_requests(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.is_token_request())
+            .count()
+    }
+
+    pub fn clear_requests(&self) {
+        self.shared.log.clear();
+    }
+
+    /// Lifetime (`expires_in`) of access tokens issued from now on.
+    pub fn set_token_lifetime(&self, secs: u64) {
+        self.shared.identity.set_token_lifetime(secs);
+    }
+
+    /// Lifetime of refresh tokens issued from now on (0: they fail with AADSTS700082 at once).
+    pub fn set_refresh_token_lifetime(&self, secs: u64) {
+        self.shared.identity.set_refresh_token_lifetime(secs);
+    }
+
+    /// Every refresh token issued so far fails with AADSTS70043 from now on.
+    pub fn revoke_refresh_tokens(&self) {
+        self.shared.identity.revoke_refresh_tokens();
+    }
+
+    /// Approves all pending device codes as `user`; returns how many.
+    pub fn approve_device_code(&self, user: &str) -> usize {
+        self.shared.identity.approve_device_code(user, None)
+    }
+
+    /// Denies all pending device codes (polling gets `access_denied`); returns how many.
+    pub fn deny_device_code(&self) -> usize {
+        self.shared.identity.deny_device_code(None)
+    }
+
+    /// Device codes are approved for `user` after their first poll (None: manual approval).
+    pub fn set_device_auto_approve(&self, user: Option<&str>) {
+        self.shared.identity.set_device_auto_approve(user);
+    }
+
+    /// Mints an access token directly, signed like the token endpoint's.
+    pub fn issue_token(&self, request: &TokenRequest) -> String {
+        self.shared.identity.mint(request)
+    }
+
+    /// Checks a bearer token as the kit's mail servers do: signature, expiry, audience.
+    pub fn verify_token(&self, token: &str, audiences: &[&str]) -> Result<Value, TokenRejection> {
+        crate::tokens::verify(self.shared.identity.key(), token, audiences)
+    }
+
+    /// The JSON line the binary prints.
+    pub fn info(&self) -> Value {
+        self.shared.info()
+    }
+
+    fn build_info(&self, https_port: u16) -> Value {
+        let config = self.config();
+        let tenant_id = config
+            .tenants
+            .first()
+            .map(|t| t.id.clone())
+            .unwrap_or_default();
+        let cert_app = self.cert_app.as_ref().map_or(Value::Null, |c| {
+            json!({
+                "client_id": c.client_id,
+                "cert_path": c.cert_path,
+                "key_path": c.key_path,
+                "pem_path": c.pem_path,
+                "thumbprint_sha1": c.thumbprint_sha1,
+                "thumbprint_sha256": c.thumbprint_sha256,
+            })
+        });
+        json!({
+            "authority": self.authority,
+            "token_url": self.token_url(&tenant_id),
+            "tenant_id": tenant_id,
+            "ca_path": self.ca_path,
+            "jwt_public_key_path": self.jwt_public_key_path,
+            "jwt_issuer": self.issuer(&tenant_id),
+            "jwt_kid": self.shared.identity.key().kid(),
+            "cert_app": cert_app,
+            "control_url": format!("{}/testkit", self.authority),
+            "ports": {"https": https_port},
+            "pid": std::process::id(),
+        })
+    }
+}
+
+fn serve_https(shared: &Shared, config: Arc<rustls::ServerConfig>, tcp: TcpStream) {
+    let Ok(conn) = rustls::ServerConnection::new(config) else {
+        return;
+    };
+    let mut stream = rustls::StreamOwned::new(conn, tcp);
+    let _ = http::serve_connection(&mut stream, &|req| route(shared, req));
+    stream.conn.send_close_notify();
+    let _ = stream.flush();
+}
+
+fn is_faultable(req: &Request) -> bool {
+    req.method == "POST"
+        && (req.path.ends_with("/oauth2/v2.0/token")
+            || req.path.ends_with("/oauth2/v2.0/devicecode"))
+}
+
+fn fault_response(fault: &Fault) -> Outcome {
+    let transient = |status: u16, code: u32, text: &str| {
+        let err =
+            crate::identity::errors::AadError::new(status, "temporarily_unavailable", code, text);
+        err.to_response()
+    };
+    match fault {
+        Fault::Throttle { retry_after_secs } => Outcome::Respond(
+            transient(429, 50196, "The server terminated an operation because it encountered a client request loop. Too many requests.")
+                .with_header("Retry-After", &retry_after_secs.to_string()),
+        ),
+        Fault::ServerError(status) => Outcome::Respond(transient(
+            *status,
+            90033,
+            "A transient error has occurred. Please try again.",
+        )),
+        Fault::MalformedJson => Outcome::Respond(Response::new(
+            200,
+            "application/json; charset=utf-8",
+            r#"{"token_type":"Bearer","expires_in":3599,"ext_expires_in":3599,"access_token":"eyJ0eXAiOiJKV1Qi"#,
+        )),
+        Fault::DropConnection => Outcome::Drop,
+        Fault::Slow(_) => unreachable!("slow faults delay the normal answer"),
+    }
+}
+
+fn route(shared: &Shared, req: &Request) -> Outcome {
+    if let Some(endpoint) = req.path.strip_prefix("/testkit/") {
+        return Outcome::Respond(control::handle(shared, endpoint, req));
+    }
+    let fault = if is_faultable(req) {
+        shared.faults.take()
+    } else {
+        None
+    };
+    let outcome = match &fault {
+        None | Some(Fault::Slow(_)) => {
+            if let Some(Fault::Slow(delay)) = &fault {
+                std::thread::sleep(*delay);
+            }
+            Outcome::Respond(shared.identity.handle(req).unwrap_or_else(|| {
+                Response::json(404, &json!({"error": "not_found", "error_description": format!("no endpoint {}", req.path)}))
+            }))
+        }
+        Some(f) => fault_response(f),
+    };
+    let form = if req.method == "POST" {
+        req.form()
+    } else {
+        Vec::new()
+    };
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .or_else(|| req.query_param(name).map(str::to_string))
+    };
+    shared.log.push(RequestRecord {
+        method: req.method.clone(),
+        path: req.path.clone(),
+        grant_type: field("grant_type"),
+        client_id: field("client_id"),
+        status: match &outcome {
+            Outcome::Respond(r) => r.status,
+            Outcome::Drop => 0,
+        },
+        fault: fault.as_ref().map(|f| format!("{f:?}")),
+        time: SystemTime::now(),
+    });
+    outcome
+}
