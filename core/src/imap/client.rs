@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use super::command::{Command, SearchQuery, flag_list, imap_datetime, uid_set};
 use super::parse::{self, Folder, FolderStatus, IdleEvents, MailboxInfo};
-use super::session::{AuthFailure, Endpoint, Selected, Session};
+use super::session::{AuthFailure, Endpoint, Selected, Session, Sink};
 use super::transport::{Stats, StatsSnapshot};
 use crate::mime::ParsedMessage;
 use crate::sasl::Mechanism;
@@ -381,7 +381,7 @@ impl ImapClient {
     pub fn fetch_message(&self, uid: u32) -> Result<Vec<u8>> {
         self.call(Retry::Safe, |s, st| {
             let mut buf = Vec::new();
-            fetch_to(s, st, uid, &mut buf)?;
+            fetch_to(s, st, uid, &mut Sink::Buffer(&mut buf))?;
             Ok(buf)
         })
     }
@@ -389,7 +389,7 @@ impl ImapClient {
     /// Streams the message to `out` without holding it in memory. Not
     /// repeated after a broken connection, since `out` may hold part of it.
     pub fn fetch_message_to(&self, uid: u32, out: &mut dyn Write) -> Result<()> {
-        self.call(Retry::IfNotSent, |s, st| fetch_to(s, st, uid, out))
+        self.call(Retry::IfNotSent, |s, st| fetch_to(s, st, uid, &mut Sink::Stream(&mut *out)))
     }
 
     /// Streams the message into a file; a partial file is removed on failure.
@@ -573,7 +573,7 @@ fn expunge(s: &mut Session, set: &str) -> Result<()> {
     s.run(&cmd).map(drop)
 }
 
-fn fetch_to(s: &mut Session, st: &mut State2<'_>, uid: u32, out: &mut dyn Write) -> Result<()> {
+fn fetch_to(s: &mut Session, st: &mut State2<'_>, uid: u32, out: &mut Sink<'_>) -> Result<()> {
     if uid == 0 {
         return Err(Error::config("UID 0 does not exist; UIDs start at 1"));
     }

@@ -338,7 +338,7 @@ impl Session {
     }
 
     /// Streams `BODY[]` of one message to `out`; `Ok(false)` when no such UID.
-    pub(crate) fn fetch_body_to(&mut self, uid: u32, out: &mut dyn Write) -> Result<bool> {
+    pub(crate) fn fetch_body_to(&mut self, uid: u32, out: &mut Sink<'_>) -> Result<bool> {
         let cmd = Command::new(format!("UID FETCH {uid} (UID BODY.PEEK[])"));
         let mut found = false;
         // Not repeatable: `out` may already hold part of the message.
@@ -346,7 +346,10 @@ impl Session {
             match response::literal_len(&line) {
                 Some(n) if !found && announces_body(&line) => {
                     // `* 1 FETCH (UID 5 BODY[] {n}`: stream the literal, drop the rest.
-                    s.t.read_exact_to(n as u64, out).inspect_err(|_| s.broken = true)?;
+                    if let Sink::Buffer(v) = out {
+                        v.reserve_exact(n); // one allocation of the final size, never a doubling copy
+                    }
+                    s.t.read_exact_to(n as u64, out.writer()).inspect_err(|_| s.broken = true)?;
                     found = true;
                     let rest = s.read_line()?;
                     s.finish_response(rest).map(drop)
@@ -355,7 +358,7 @@ impl Session {
                     // A server may send a small body as a quoted string.
                     let full = s.finish_response(line)?;
                     if let Some(data) = (!found).then(|| quoted_body(&full)).flatten() {
-                        out.write_all(&data).map_err(|e| Error::io("cannot write the message to its destination", e))?;
+                        out.writer().write_all(&data).map_err(|e| Error::io("cannot write the message to its destination", e))?;
                         found = true;
                     }
                     Ok(())
@@ -427,6 +430,21 @@ impl Session {
 
     pub(crate) fn uses_tls(&self) -> bool {
         self.t.is_tls()
+    }
+}
+
+/// Where a fetched message goes: memory (sized once) or any writer.
+pub(crate) enum Sink<'a> {
+    Buffer(&'a mut Vec<u8>),
+    Stream(&'a mut dyn Write),
+}
+
+impl Sink<'_> {
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Sink::Buffer(v) => *v,
+            Sink::Stream(w) => *w,
+        }
     }
 }
 
