@@ -4,7 +4,7 @@
 Logs in with XOAUTH2 and OAUTHBEARER on IMAP, POP3 and SMTP (TLS pinned to the stack's
 CA), checks that expired, wrongly signed, audience-less and other users' tokens are
 refused, sends alice -> bob through Postfix and reads it back over IMAP and POP3, and
-checks seed-mailbox's UID order and sizes. With JWT_PRIVATE_KEY (an RSA private key PEM
+sends a 10 MB message ($SELFTEST_LARGE_MB) and checks seed-mailbox's UID order and sizes. With JWT_PRIVATE_KEY (an RSA private key PEM
 whose public half was given to start.sh as JWT_PUBLIC_KEY) it also logs in with RS256
 tokens shaped like the test kit's (kid $JWT_KID, default testkit-1).
 Ends with "N passed, M failed"; exit status 1 if anything failed.
@@ -47,6 +47,7 @@ PORT = {k: int(ENV[f"MAILSTACK_{k.upper()}_PORT"]) for k in ("imaps", "imap", "p
 ALICE, BOB, CAROL = (f"{u}@{ENV['MAILSTACK_DOMAIN']}" for u in ("alice", "bob", "carol"))
 RS256_KEY = os.environ.get("JWT_PRIVATE_KEY")
 RS256_KID = os.environ.get("JWT_KID", "testkit-1")
+LARGE_MB = int(os.environ.get("SELFTEST_LARGE_MB", "10"))
 
 
 class Refused(Exception):
@@ -222,17 +223,10 @@ def check_send_and_read_back():
     s.quit()
     assert not refused, refused
 
-    # Delivery through the queue and LMTP is asynchronous: wait for it (up to 30 s).
     m = imap_login(BOB, mint(BOB), "OAUTHBEARER")
     m.select("INBOX", readonly=True)
-    for _ in range(300):
-        uids = find_by_message_id(m, message_id)
-        if uids:
-            break
-        time.sleep(0.1)
-        m.noop()
-    assert len(uids) == 1, f"message not delivered to {BOB}'s INBOX: {uids}"
-    typ, data = m.uid("FETCH", uids[0], "(BODY.PEEK[TEXT])")
+    uid = wait_for_message(m, message_id)
+    typ, data = m.uid("FETCH", uid, "(BODY.PEEK[TEXT])")
     m.logout()
     assert typ == "OK", data
     text = base64.b64decode(data[0][1]).decode()
@@ -246,6 +240,38 @@ def check_send_and_read_back():
     lines = p.retr(found[0])[1]
     p.quit()
     assert base64.b64decode(b"".join(lines[lines.index(b"") + 1:])).decode() == body
+
+
+def wait_for_message(m: imaplib.IMAP4, message_id: str) -> bytes:
+    """Delivery through the queue and LMTP is asynchronous: waits up to 30 s for it."""
+    for _ in range(300):
+        uids = find_by_message_id(m, message_id)
+        if uids:
+            assert len(uids) == 1, uids
+            return uids[0]
+        time.sleep(0.1)
+        m.noop()
+    raise AssertionError(f"{message_id} was not delivered")
+
+
+def check_large_message():
+    # A 10 MB attachment: over Postfix's default message_size_limit once base64-encoded.
+    message_id = f"<selftest-large-{uuid.uuid4().hex}@example.test>"
+    payload = os.urandom(LARGE_MB * 1024 * 1024)
+    msg = (f"From: <{ALICE}>\r\nTo: <{BOB}>\r\nSubject: large {message_id}\r\nMessage-ID: {message_id}\r\n"
+           "MIME-Version: 1.0\r\nContent-Type: application/octet-stream\r\n"
+           "Content-Transfer-Encoding: base64\r\n\r\n"
+           + base64.encodebytes(payload).decode().replace("\n", "\r\n")).encode()
+    s = smtp_login(ALICE, mint(ALICE), "OAUTHBEARER", implicit_tls=True)
+    assert not s.sendmail(ALICE, [BOB], msg)
+    s.quit()
+    m = imap_login(BOB, mint(BOB))
+    m.select("INBOX", readonly=True)
+    uid = wait_for_message(m, message_id)
+    typ, data = m.uid("FETCH", uid, "(BODY.PEEK[TEXT])")
+    m.logout()
+    assert typ == "OK", data
+    assert base64.b64decode(data[0][1]) == payload, "the large message came back different"
 
 
 def check_seeded_mailbox():
@@ -325,6 +351,7 @@ def main() -> None:
         ("SMTP refuses AUTH before STARTTLS", check_smtp_requires_starttls, ()),
         ("SMTP refuses relaying and unknown users", check_smtp_recipients, ()),
         ("send alice -> bob over SMTP, read back over IMAP and POP3", check_send_and_read_back, ()),
+        (f"send a {LARGE_MB} MB message over SMTPS, read it back over IMAP", check_large_message, ()),
         ("seed-mailbox UID order, flags, sizes, UTF-8 search", check_seeded_mailbox, ()),
     ]
     if RS256_KEY:
