@@ -473,3 +473,45 @@ fn bad_input_is_a_config_error_before_any_request() {
     assert!(CredentialOptions::new(Some("http://example.com"), None).is_err());
     assert_eq!(kit.token_requests(), 0);
 }
+
+#[test]
+fn device_code_that_expires_before_sign_in() {
+    let kit = TestKit::start(
+        oauthmail_testkit::Config::default_fixture().manual_device_code_approval().device_code_lifetime(3),
+    )
+    .unwrap();
+    let cred = DeviceCodeCredential::new(fixture::TENANT_ID, fixture::PUBLIC_APP_ID, |_: &DeviceCodeInfo| {}, options(&kit))
+        .unwrap();
+    let err = cred.get_token(&[]).unwrap_err();
+    assert_eq!((err.kind(), err.code()), (ErrorKind::Auth, Some("expired_token")), "{err}");
+    // It polled while the code was valid, then gave up without further requests.
+    let polls = grants(&kit).len();
+    assert!((1..=3).contains(&polls), "{polls} polls");
+}
+
+#[test]
+fn custom_token_url_and_provider_presets() {
+    let kit = start_kit();
+    // A fixed token URL (any standard provider): the tenant argument is not used.
+    let opts = options(&kit)
+        .with_authority(oauthmail::Authority::custom(&kit.token_url(fixture::TENANT_ID)).unwrap())
+        .with_scopes([OUTLOOK_DEFAULT]);
+    let cred = ClientSecretCredential::new("", fixture::CONFIDENTIAL_APP_ID, fixture::CONFIDENTIAL_APP_SECRET, opts).unwrap();
+    assert_eq!(cred.get_token(&[]).unwrap().claims().unwrap().tid.as_deref(), Some(fixture::TENANT_ID));
+
+    // The presets choose the scope; the authority can still point at the kit.
+    let gmail = CredentialOptions::for_provider(&oauthmail::Provider::gmail());
+    assert_eq!(gmail.scopes, ["https://mail.google.com/"]);
+    let office = CredentialOptions::for_provider(&oauthmail::Provider::office365_gcc_high());
+    assert_eq!(office.scopes, ["https://outlook.office365.us/.default"]);
+    let binding_style = CredentialOptions::new(Some(&kit.authority()), Some(kit.ca_path())).unwrap();
+    let cred = ClientSecretCredential::new(
+        fixture::TENANT_ID,
+        fixture::CONFIDENTIAL_APP_ID,
+        fixture::CONFIDENTIAL_APP_SECRET,
+        binding_style,
+    )
+    .unwrap();
+    cred.get_token(&[]).unwrap();
+    assert_eq!(kit.token_requests(), 2);
+}

@@ -1,6 +1,6 @@
 //! Shared harness for core's integration tests: a running test kit and
 //! credential options that trust its CA and retry quickly.
-#![allow(dead_code)] // each test binary uses a different part
+#![allow(dead_code, unused_imports)] // each test binary uses a different part
 
 use std::time::Duration;
 
