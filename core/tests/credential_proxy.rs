@@ -69,7 +69,7 @@ fn explicit_and_environment_proxies() {
     let mut opts = options(&kit);
     opts.http.proxy = Some(proxy.clone());
     credential(opts).get_token(&[]).unwrap();
-    assert_eq!(*seen.lock().unwrap(), [kit_host.clone()]);
+    assert_eq!(*seen.lock().unwrap(), [kit_host]);
 
     // SAFETY: this test binary has one test, so no other thread reads the environment.
     unsafe {
