@@ -32,11 +32,14 @@ TIMEOUT = 30
 def load_env() -> dict:
     env = {}
     path = os.path.join(STACK_DIR, "mailstack.env")
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            key, sep, value = line.rstrip("\n").partition("=")
-            if sep:
-                env[key] = value.strip("'")
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                key, sep, value = line.rstrip("\n").partition("=")
+                if sep:
+                    env[key] = value.strip("'")
+    except FileNotFoundError:
+        sys.exit(f"selftest.py: {path} not found: start the stack (start.sh) with this STACK_DIR")
     return env
 
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Stops the Dovecot and Postfix masters that start.sh started in $STACK_DIR (their pids
-# are in $STACK_DIR/pids) and waits until they are gone and their ports are closed.
+# are in $STACK_DIR/pids), waits until they are gone and their ports are closed, and
+# removes mailstack.env/json. Mail, keys and certificates stay for the next start.
 # Never touches any other process. A stack that is not running is not an error.
 set -euo pipefail
 
 STACK_DIR="${STACK_DIR:-/tmp/oauthmail-mailstack}"
 STACK_DIR="${STACK_DIR%/}"
 PIDS="$STACK_DIR/pids"
+# The contract files exist only while the stack is up.
+rm -f "$STACK_DIR/mailstack.env" "$STACK_DIR/mailstack.json"
 [ -f "$PIDS" ] || exit 0
 
 # Only signal a pid that still is the master we started here (pids can be reused).
