@@ -6,14 +6,18 @@
 pub mod authority;
 pub mod credential;
 pub mod error;
+pub mod exchange_errors;
+pub mod graph;
 pub mod http;
 pub mod imap;
 pub mod message;
 pub mod mime;
 pub mod oauth_error;
+pub mod pop3;
 pub mod provider;
 pub mod sasl;
 pub mod secret;
+pub mod smtp;
 pub mod summary;
 pub mod tls;
 
@@ -28,5 +32,8 @@ pub use authority::Authority;
 pub use provider::{Endpoint, Provider, Security};
 pub use message::{Attachment, Message, PreparedMessage};
 pub use imap::{ImapClient, ImapConfig};
+pub use pop3::{Pop3Client, Pop3Config};
 pub use mime::ParsedMessage;
 pub use summary::{MailAddress, MessageSummary};
+pub use smtp::{RejectedRecipient, SendReport, SmtpClient, SmtpConfig, Transport};
+pub use graph::{GraphConfig, GraphMailClient};
