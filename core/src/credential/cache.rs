@@ -6,7 +6,8 @@
 //! A token that lives no longer than twice that margin is refreshed at half
 //! its life instead, so short-lived tokens are not refetched on every call.
 //! Callers asking for the same key at once share one request (single flight):
-//! each key has its own lock, held while its token is fetched.
+//! each key has its own lock, held while its token is fetched, and callers
+//! that waited for a fetch that failed get its error instead of repeating it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -51,7 +52,14 @@ struct Entry {
     obtained: SystemTime,
 }
 
-type Slot = Arc<Mutex<Option<Entry>>>;
+#[derive(Default)]
+struct SlotState {
+    entry: Option<Entry>,
+    /// The last failed fetch and when it ended.
+    failure: Option<(SystemTime, crate::Error)>,
+}
+
+type Slot = Arc<Mutex<SlotState>>;
 
 /// A thread-safe token cache. Cloning shares the cache.
 #[derive(Clone)]
@@ -105,19 +113,32 @@ impl TokenCache {
     ) -> Result<AccessToken> {
         let asked = SystemTime::now();
         let slot = lock(&self.inner.slots).entry(key.clone()).or_default().clone();
-        let mut entry = lock(&slot);
-        if let Some(e) = entry.as_ref() {
+        let mut state = lock(&slot);
+        if let Some(e) = state.entry.as_ref() {
             let refreshed_meanwhile = e.obtained >= asked;
             if (force && refreshed_meanwhile) || (!force && !self.needs_refresh(e, SystemTime::now())) {
                 tracing::trace!(client_id = %key.client_id, scopes = ?key.scopes, "token cache hit");
                 return Ok(e.token.clone());
             }
         }
+        if let Some((ended, err)) = &state.failure
+            && *ended >= asked
+        {
+            tracing::debug!(client_id = %key.client_id, "sharing the error of the fetch this call waited for");
+            return Err(err.clone());
+        }
         tracing::debug!(client_id = %key.client_id, scopes = ?key.scopes, force, "token cache miss");
         let obtained = SystemTime::now();
-        let token = fetch()?;
-        *entry = Some(Entry { token: token.clone(), obtained });
-        Ok(token)
+        match fetch() {
+            Ok(token) => {
+                *state = SlotState { entry: Some(Entry { token: token.clone(), obtained }), failure: None };
+                Ok(token)
+            }
+            Err(err) => {
+                state.failure = Some((SystemTime::now(), err.clone()));
+                Err(err)
+            }
+        }
     }
 
     /// Drops every cached token.
@@ -170,14 +191,14 @@ mod tests {
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
         // A token obtained an hour ago with 9 minutes left is replaced.
         let slot = lock(&cache.inner.slots).get(&key("")).unwrap().clone();
-        *lock(&slot) = Some(Entry {
+        lock(&slot).entry = Some(Entry {
             token: token(Duration::from_secs(540)),
             obtained: SystemTime::now() - Duration::from_secs(3000),
         });
         cache.get_or_fetch(&key(""), false, || fetch(Duration::from_secs(3600))).unwrap();
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
         // ... but one with 11 minutes left is not.
-        *lock(&slot) = Some(Entry {
+        lock(&slot).entry = Some(Entry {
             token: token(Duration::from_secs(660)),
             obtained: SystemTime::now() - Duration::from_secs(3000),
         });
@@ -211,6 +232,34 @@ mod tests {
         assert_eq!(err.kind(), crate::ErrorKind::Auth);
         cache.get_or_fetch(&key("other"), false, ok).unwrap();
         assert_eq!(n.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn callers_waiting_for_a_failed_fetch_share_its_error() {
+        let cache = TokenCache::default();
+        let n = Arc::new(AtomicUsize::new(0));
+        let barrier = Arc::new(std::sync::Barrier::new(8));
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let (cache, n, barrier) = (cache.clone(), n.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    cache.get_or_fetch(&key(""), false, || {
+                        n.fetch_add(1, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(100));
+                        Err(crate::Error::auth("bad secret"))
+                    })
+                })
+            })
+            .collect();
+        for h in handles {
+            assert_eq!(h.join().unwrap().unwrap_err().kind(), crate::ErrorKind::Auth);
+        }
+        // Threads that arrived while the first fetch ran did not repeat it;
+        // a thread scheduled only after it ended may have tried once more.
+        assert!(n.load(Ordering::SeqCst) <= 2, "{} fetches", n.load(Ordering::SeqCst));
+        // A later call tries again.
+        cache.get_or_fetch(&key(""), false, || Ok(token(Duration::from_secs(3600)))).unwrap();
     }
 
     #[test]
