@@ -166,7 +166,7 @@ impl HttpClient {
                         return Ok(resp);
                     }
                     let retry_after = resp.retry_after();
-                    (retry_after, Either::Response(resp))
+                    (retry_after, Failure::Status(resp))
                 }
                 Ok(resp) => {
                     tracing::debug!(what, status = resp.status, attempt, "HTTP response");
@@ -178,17 +178,17 @@ impl HttpClient {
                     if err.kind() != ErrorKind::Network || attempt >= self.retry.max_attempts {
                         return Err(err);
                     }
-                    (None, Either::Error(err))
+                    (None, Failure::Transport(err))
                 }
             };
             let delay = self.retry.delay(attempt, retry_after);
             if start.elapsed() + delay > self.retry.max_elapsed {
                 return match failure {
-                    Either::Response(resp) if resp.status == StatusCode::TOO_MANY_REQUESTS.as_u16() => {
+                    Failure::Status(resp) if resp.status == StatusCode::TOO_MANY_REQUESTS.as_u16() => {
                         Err(throttled(what, retry_after.unwrap_or(delay)))
                     }
-                    Either::Response(resp) => Ok(resp),
-                    Either::Error(err) => Err(err),
+                    Failure::Status(resp) => Ok(resp),
+                    Failure::Transport(err) => Err(err),
                 };
             }
             tracing::debug!(what, attempt, delay_ms = delay.as_millis() as u64, "retrying");
@@ -198,9 +198,12 @@ impl HttpClient {
     }
 }
 
-enum Either {
-    Response(HttpResponse),
-    Error(Error),
+/// Why an attempt may be retried.
+enum Failure {
+    /// A 429 or 5xx reply.
+    Status(HttpResponse),
+    /// The connection failed or was dropped.
+    Transport(Error),
 }
 
 fn throttled(what: &str, retry_after: Duration) -> Error {
@@ -212,18 +215,9 @@ fn throttled(what: &str, retry_after: Duration) -> Error {
 /// Maps a reqwest error by what went wrong, looking through the whole chain.
 pub fn map_reqwest_error(what: &str, e: reqwest::Error) -> Error {
     let chain = error_chain(&e);
-    let is_tls = {
-        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-        let mut found = false;
-        while let Some(err) = cur {
-            if err.is::<rustls::Error>() {
-                found = true;
-                break;
-            }
-            cur = err.source();
-        }
-        found || chain.contains("certificate")
-    };
+    let is_tls = std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |err| err.source())
+        .any(|err| err.is::<rustls::Error>())
+        || chain.contains("certificate");
     let (kind, hint) = if e.is_timeout() {
         (ErrorKind::Timeout, "The server did not answer in time; check the network or raise the timeout.")
     } else if is_tls {
