@@ -3,10 +3,13 @@
 
 Logs in with XOAUTH2 and OAUTHBEARER on IMAP, POP3 and SMTP (TLS pinned to the stack's
 CA), checks that expired, wrongly signed, audience-less and other users' tokens are
-refused, sends alice -> bob through Postfix and reads it back over IMAP and POP3, and
-sends a 10 MB message ($SELFTEST_LARGE_MB) and checks seed-mailbox's UID order and sizes. With JWT_PRIVATE_KEY (an RSA private key PEM
-whose public half was given to start.sh as JWT_PUBLIC_KEY) it also logs in with RS256
-tokens shaped like the test kit's (kid $JWT_KID, default testkit-1).
+refused, sends alice -> bob through Postfix and reads it back over IMAP and POP3, sends
+a 10 MB message ($SELFTEST_LARGE_MB), and checks seed-mailbox's UID order and sizes.
+With JWT_PRIVATE_KEY (an RSA private key PEM whose public half was given to start.sh as
+JWT_PUBLIC_KEY) it also logs in with RS256
+tokens shaped like the test kit's (kid $JWT_KID, default testkit-1). With OAUTHMAIL_TESTKIT
+(the running test kit's JSON info line; start.sh got its jwt_public_key_path) it logs in
+with real test kit tokens.
 Ends with "N passed, M failed"; exit status 1 if anything failed.
 """
 
@@ -22,6 +25,8 @@ import subprocess
 import sys
 import time
 import traceback
+import urllib.parse
+import urllib.request
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -50,6 +55,7 @@ PORT = {k: int(ENV[f"MAILSTACK_{k.upper()}_PORT"]) for k in ("imaps", "imap", "p
 ALICE, BOB, CAROL = (f"{u}@{ENV['MAILSTACK_DOMAIN']}" for u in ("alice", "bob", "carol"))
 RS256_KEY = os.environ.get("JWT_PRIVATE_KEY")
 RS256_KID = os.environ.get("JWT_KID", "testkit-1")
+TESTKIT_PUBLIC_CLIENT = "44444444-4444-4444-4444-444444444444"
 LARGE_MB = int(os.environ.get("SELFTEST_LARGE_MB", "10"))
 
 
@@ -322,6 +328,19 @@ def testkit_kid(private_key: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(der).digest()[:16]).rstrip(b"=").decode()
 
 
+def testkit_token(user: str) -> str:
+    """A delegated token from the running test kit ($OAUTHMAIL_TESTKIT, its JSON info line):
+    password grant of the fixture's public client, as a user of the library would get one."""
+    info = json.loads(os.environ["OAUTHMAIL_TESTKIT"])
+    form = urllib.parse.urlencode({
+        "grant_type": "password", "client_id": TESTKIT_PUBLIC_CLIENT, "username": user,
+        "password": user.split("@")[0] + "-password",
+        "scope": "https://outlook.office365.com/IMAP.AccessAsUser.All"}).encode()
+    ctx = ssl.create_default_context(cafile=info["ca_path"])
+    with urllib.request.urlopen(info["token_url"], data=form, context=ctx, timeout=TIMEOUT) as r:
+        return json.loads(r.read())["access_token"]
+
+
 def main() -> None:
     checks = [
         ("IMAPS XOAUTH2", check_imap_ok, ("XOAUTH2",)),
@@ -374,6 +393,15 @@ def main() -> None:
             ("IMAPS refuses an RS256 token with a bad signature",
              lambda: expect_refused(imap_login, ALICE, mint(
                  ALICE, "--private-key", RS256_KEY, "--kid", RS256_KID, "--bad-signature")), ()),
+        ]
+    if os.environ.get("OAUTHMAIL_TESTKIT"):
+        checks += [
+            ("IMAPS XOAUTH2 with a test kit token", lambda: imap_login(ALICE, testkit_token(ALICE)).logout(), ()),
+            ("POP3S OAUTHBEARER with a test kit token",
+             lambda: pop3_login(BOB, testkit_token(BOB), "OAUTHBEARER").quit(), ()),
+            ("SMTP XOAUTH2 with a test kit token", lambda: smtp_login(ALICE, testkit_token(ALICE)).quit(), ()),
+            ("IMAPS refuses a test kit token for another user",
+             lambda: expect_refused(imap_login, ALICE, testkit_token(BOB)), ()),
         ]
     passed = failed = 0
     for name, check, args in checks:
