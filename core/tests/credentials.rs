@@ -515,3 +515,39 @@ fn custom_token_url_and_provider_presets() {
     cred.get_token(&[]).unwrap();
     assert_eq!(kit.token_requests(), 2);
 }
+
+#[test]
+fn refresh_token_given_is_used_when_the_cached_one_was_revoked() {
+    let kit = start_kit();
+    let dir = tempfile::tempdir().unwrap();
+    let (old_file, new_file) = (dir.path().join("old.json"), dir.path().join("new.json"));
+    let sign_in = |file: &std::path::Path| {
+        UsernamePasswordCredential::new(
+            fixture::TENANT_ID,
+            fixture::PUBLIC_APP_ID,
+            fixture::BOB,
+            fixture::BOB_PASSWORD,
+            options(&kit).with_persistent_cache(file),
+        )
+        .unwrap()
+        .get_token(&[])
+        .unwrap();
+        let stored: serde_json::Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        stored["refresh_tokens"].as_object().unwrap().values().next().unwrap().as_str().unwrap().to_owned()
+    };
+    let revoked = sign_in(&old_file);
+    kit.revoke_refresh_tokens();
+    let valid = sign_in(&new_file);
+    assert_ne!(revoked, valid);
+
+    let mut opts = options(&kit).with_persistent_cache(&old_file);
+    opts.login_hint = Some(fixture::BOB.into());
+    let cred = RefreshTokenCredential::new(fixture::TENANT_ID, fixture::PUBLIC_APP_ID, valid.as_str(), opts).unwrap();
+    assert_eq!(cred.refresh_token().unwrap().expose(), revoked, "the cached token is tried first");
+    cred.get_token(&[]).unwrap();
+    assert_eq!(grants(&kit), ["password", "password", "refresh_token", "refresh_token"]);
+    // The file now holds the token the server returned, not the revoked one.
+    let stored = std::fs::read_to_string(&old_file).unwrap();
+    assert!(!stored.contains(&revoked));
+    assert!(stored.contains(cred.refresh_token().unwrap().expose()));
+}

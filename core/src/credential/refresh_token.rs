@@ -1,7 +1,7 @@
 use super::base::{CredentialBase, RefreshState, require};
 use super::options::CredentialOptions;
 use super::{AccessToken, TokenCredential};
-use crate::{Error, Result, Secret};
+use crate::{Error, ErrorKind, Result, Secret};
 
 /// A user's refresh token obtained elsewhere (another tool, an earlier
 /// sign-in). The token is rotated whenever the server returns a new one;
@@ -11,6 +11,8 @@ pub struct RefreshTokenCredential {
     client_secret: Option<Secret>,
     user: String,
     refresh: RefreshState,
+    /// The token the caller gave, tried when a newer one from the persistent cache is rejected.
+    given: Secret,
 }
 
 impl std::fmt::Debug for RefreshTokenCredential {
@@ -22,7 +24,8 @@ impl std::fmt::Debug for RefreshTokenCredential {
 impl RefreshTokenCredential {
     /// The client secret is needed by confidential clients (Google, web
     /// apps); it comes from `options.client_secret`. With a persistent cache
-    /// that already holds a newer token for this client and `login_hint`, that one is used.
+    /// that holds a (rotated) token for this client and `login_hint`, that one
+    /// is tried first, and `refresh_token` if the server rejects it.
     pub fn new(
         tenant_id: &str,
         client_id: &str,
@@ -35,9 +38,9 @@ impl RefreshTokenCredential {
         let user = options.login_hint.clone().unwrap_or_default();
         let refresh = RefreshState::new(None, &base, &user, &options)?;
         if refresh.get().is_none() {
-            refresh.set(Some(refresh_token));
+            refresh.set(Some(refresh_token.clone()));
         }
-        Ok(RefreshTokenCredential { base, client_secret: options.client_secret.clone(), user, refresh })
+        Ok(RefreshTokenCredential { base, client_secret: options.client_secret.clone(), user, refresh, given: refresh_token })
     }
 
     /// The current refresh token (it changes when the server rotates it).
@@ -46,7 +49,17 @@ impl RefreshTokenCredential {
     }
 
     fn fetch(&self, scopes: &[String]) -> Result<AccessToken> {
-        self.base.redeem_refresh_token(&self.refresh, scopes, self.client_secret.as_ref())?.ok_or_else(|| {
+        let secret = self.client_secret.as_ref();
+        let from_cache = self.refresh.get().is_some_and(|t| t != self.given);
+        match self.base.redeem_refresh_token(&self.refresh, scopes, secret) {
+            Err(e) if from_cache && e.kind() == ErrorKind::Auth => {
+                tracing::debug!(code = e.code(), "cached refresh token rejected; trying the one given");
+                self.refresh.set(Some(self.given.clone()));
+                self.base.redeem_refresh_token(&self.refresh, scopes, secret)
+            }
+            other => other,
+        }?
+        .ok_or_else(|| {
             Error::auth("the refresh token was rejected earlier and this credential cannot sign in by itself")
                 .with_hint("Sign in again (device code or browser) to get a new refresh token.")
         })
