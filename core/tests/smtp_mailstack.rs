@@ -229,3 +229,35 @@ fn untrusted_certificate_is_a_tls_error() {
     let e = client.send(&Message::new().from(s.user("alice")).to(s.user("bob")).text("x")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Tls, "{e}");
 }
+
+/// The whole chain with nothing of ours faked: a password sign-in at the test
+/// kit that Dovecot trusts (`OAUTHMAIL_TESTKIT`, started once by the test
+/// command together with the stack), its RS256 token, and Postfix.
+#[test]
+fn token_from_the_shared_test_kit_sends_through_postfix() {
+    let Some(s) = stack() else { return };
+    let Ok(info) = std::env::var("OAUTHMAIL_TESTKIT") else {
+        eprintln!("SKIPPED: OAUTHMAIL_TESTKIT is not set (the test command starts one whose key Dovecot trusts)");
+        return;
+    };
+    let info: serde_json::Value = serde_json::from_str(&info).expect("OAUTHMAIL_TESTKIT is the kit's JSON line");
+    let options = oauthmail::CredentialOptions::new(
+        info["authority"].as_str(),
+        Some(std::path::Path::new(info["ca_path"].as_str().unwrap())),
+    )
+    .unwrap()
+    .with_scopes(["https://outlook.office365.com/SMTP.Send"]);
+    let cred = oauthmail::UsernamePasswordCredential::new(
+        info["tenant_id"].as_str().unwrap(),
+        oauthmail_testkit::fixture::PUBLIC_APP_ID,
+        oauthmail_testkit::fixture::ALICE,
+        oauthmail_testkit::fixture::ALICE_PASSWORD,
+        options,
+    )
+    .unwrap();
+    let client = SmtpClient::new(s.smtp_config("alice"), Arc::new(cred)).unwrap();
+    let report = client
+        .send(&Message::new().from(s.user("alice")).to(s.user("bob")).subject("via the test kit's token").text("x"))
+        .unwrap();
+    assert_eq!(s.wait_for("bob", &report.message_id.unwrap(), 1).len(), 1);
+}
