@@ -364,6 +364,16 @@ mod tests {
     }
 
     #[test]
+    fn office365_preset_is_starttls_587_with_the_outlook_scope() {
+        let cred: Arc<dyn TokenCredential> = Arc::new(crate::StaticTokenCredential::new("t", None));
+        let client = SmtpClient::from_provider(&Provider::office365(), "alice@contoso.com", cred).unwrap();
+        let c = client.config();
+        assert_eq!((c.host.as_str(), c.port, c.security), ("smtp.office365.com", 587, Some(Security::StartTls)));
+        assert_eq!(c.scopes, ["https://outlook.office365.com/.default"]);
+        assert_eq!(c.username, "alice@contoso.com");
+    }
+
+    #[test]
     fn client_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<SmtpClient>();
