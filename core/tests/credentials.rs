@@ -551,3 +551,63 @@ fn refresh_token_given_is_used_when_the_cached_one_was_revoked() {
     assert!(!stored.contains(&revoked));
     assert!(stored.contains(cred.refresh_token().unwrap().expose()));
 }
+
+/// A scripted plain-HTTP OAuth server on 127.0.0.1 (loopback http is allowed
+/// for local development): answers each request with the next reply and
+/// records when each arrived, for replies the test kit cannot be made to send.
+fn scripted_server(replies: Vec<(u16, &'static str)>) -> (String, Arc<Mutex<Vec<(String, std::time::Instant)>>>) {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let seen: Arc<Mutex<Vec<(String, std::time::Instant)>>> = Arc::default();
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for (conn, (status, body)) in listener.incoming().flatten().zip(replies) {
+            let mut reader = BufReader::new(conn);
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let mut len = 0;
+            let mut header = String::new();
+            while reader.read_line(&mut header).unwrap() > 2 {
+                if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap();
+                }
+                header.clear();
+            }
+            let mut form = vec![0; len];
+            reader.read_exact(&mut form).unwrap();
+            let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+            log.lock().unwrap().push((path, std::time::Instant::now()));
+            let mut conn = reader.into_inner();
+            write!(conn, "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+        }
+    });
+    (base, seen)
+}
+
+#[test]
+fn device_code_slows_down_when_asked_and_reads_googles_field_names() {
+    let (base, seen) = scripted_server(vec![
+        (200, r#"{"device_code":"dc","user_code":"ABCD-EFGH","verification_url":"https://www.google.com/device","expires_in":60,"interval":0}"#),
+        (428, r#"{"error":"authorization_pending"}"#),
+        (400, r#"{"error":"slow_down"}"#),
+        (200, r#"{"access_token":"opaque-token","expires_in":3599,"refresh_token":"rt","token_type":"Bearer"}"#),
+    ]);
+    let authority = oauthmail::Authority::custom(&format!("{base}/token"))
+        .unwrap()
+        .with_endpoints(Some(&format!("{base}/device")), None)
+        .unwrap();
+    let shown: Arc<Mutex<Vec<DeviceCodeInfo>>> = Arc::default();
+    let sink = shown.clone();
+    let opts = CredentialOptions::default().with_authority(authority).with_scopes(["https://mail.google.com/"]);
+    let cred = DeviceCodeCredential::new("", "client", move |i: &DeviceCodeInfo| sink.lock().unwrap().push(i.clone()), opts)
+        .unwrap();
+    let token = cred.get_token(&[]).unwrap();
+    assert_eq!(token.token().expose(), "opaque-token");
+    assert_eq!(shown.lock().unwrap()[0].verification_uri, "https://www.google.com/device");
+    let seen = seen.lock().unwrap();
+    let paths: Vec<&str> = seen.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(paths, ["/device", "/token", "/token", "/token"]);
+    // RFC 8628: after slow_down the interval grows by five seconds.
+    assert!(seen[3].1 - seen[2].1 >= Duration::from_secs(5));
+}
