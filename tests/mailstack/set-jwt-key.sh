@@ -22,8 +22,10 @@ grep -q -- '-----BEGIN PUBLIC KEY-----' "$JWT_PUBLIC_KEY" 2>/dev/null \
 derived_kid="$(openssl rsa -pubin -in "$JWT_PUBLIC_KEY" -RSAPublicKey_out -outform DER 2>/dev/null \
     | openssl dgst -sha256 -binary | head -c 16 | base64 | tr '+/' '-_' | tr -d '=')" \
     || die "JWT_PUBLIC_KEY is not an RSA public key: $JWT_PUBLIC_KEY"
-KIDS="$(printf '%s\n' default $JWT_KID "$derived_kid" | awk '!seen[$0]++' | tr '\n' ' ')"
-AZPS="$(printf '%s\n' default $JWT_AZP | awk '!seen[$0]++' | tr '\n' ' ')"
+read -r -a extra_kids <<<"$JWT_KID"
+read -r -a extra_azps <<<"$JWT_AZP"
+KIDS="$(printf '%s\n' default "${extra_kids[@]}" "$derived_kid" | awk '!seen[$0]++' | tr '\n' ' ')"
+AZPS="$(printf '%s\n' default "${extra_azps[@]}" | awk '!seen[$0]++' | tr '\n' ' ')"
 for k in $KIDS $AZPS; do [[ "$k" =~ ^[A-Za-z0-9._-]+$ ]] || die "invalid kid/azp: $k"; done
 
 install -m 0644 "$JWT_PUBLIC_KEY" "$D/jwt/rs256-public.pem.new"

@@ -36,7 +36,7 @@ STACK_DIR="${STACK_DIR%/}"
 PORTS=("$IMAPS_PORT" "$IMAP_PORT" "$POP3S_PORT" "$POP3_PORT" "$SUBMISSION_PORT" "$SMTPS_PORT")
 for p in "${PORTS[@]}"; do
     # Bash /dev/tcp and Postfix both wrap ports above 65535 silently.
-    [[ "$p" =~ ^[0-9]+$ ]] && [ "$p" -ge 1 ] && [ "$p" -le 65535 ] || die "invalid port: $p"
+    if ! [[ "$p" =~ ^[0-9]+$ ]] || [ "$p" -lt 1 ] || [ "$p" -gt 65535 ]; then die "invalid port: $p"; fi
 done
 [ "$(printf '%s\n' "${PORTS[@]}" | sort -u | wc -l)" -eq 6 ] || die "ports must differ: ${PORTS[*]}"
 for u in $USERS; do [[ "$u" =~ ^[a-z0-9._-]+$ ]] || die "invalid user name: $u"; done

@@ -33,7 +33,7 @@ while read -r name value; do
 done < "$PIDS"
 
 # Both masters shut their children down on TERM; signal both at once, then wait.
-[ ${#targets[@]} -gt 0 ] && kill -TERM "${targets[@]}" 2>/dev/null || true
+if [ ${#targets[@]} -gt 0 ]; then kill -TERM "${targets[@]}" 2>/dev/null || true; fi
 for pid in "${targets[@]}"; do
     for _ in $(seq 300); do [ -e "/proc/$pid" ] || break; sleep 0.05; done
     [ -e "/proc/$pid" ] && { echo "stop.sh: pid $pid did not exit after 15 s" >&2; exit 1; }
