@@ -555,11 +555,14 @@ fn refresh_token_given_is_used_when_the_cached_one_was_revoked() {
 /// A scripted plain-HTTP OAuth server on 127.0.0.1 (loopback http is allowed
 /// for local development): answers each request with the next reply and
 /// records when each arrived, for replies the test kit cannot be made to send.
-fn scripted_server(replies: Vec<(u16, &'static str)>) -> (String, Arc<Mutex<Vec<(String, std::time::Instant)>>>) {
+/// Requests seen by the scripted server: path and arrival time.
+type Arrivals = Arc<Mutex<Vec<(String, std::time::Instant)>>>;
+
+fn scripted_server(replies: Vec<(u16, &'static str)>) -> (String, Arrivals) {
     use std::io::{BufRead as _, BufReader, Read as _, Write as _};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let seen: Arc<Mutex<Vec<(String, std::time::Instant)>>> = Arc::default();
+    let seen: Arrivals = Arc::default();
     let log = seen.clone();
     std::thread::spawn(move || {
         for (conn, (status, body)) in listener.incoming().flatten().zip(replies) {
