@@ -24,7 +24,7 @@ use crate::graph::GraphMailClient;
 use crate::message::parse_mailbox;
 use crate::sasl::Mechanism;
 use crate::tls::TlsTrust;
-use crate::{AccessToken, Error, Message, Provider, Result, Security, TokenCredential};
+use crate::{AccessToken, Error, ErrorKind, Message, Provider, Result, Security, TokenCredential};
 use session::{SendFailure, Session};
 
 /// Where an SMTP client connects and how it authenticates.
@@ -232,6 +232,12 @@ impl SmtpClient {
                         tracing::info!("SMTP AUTH is disabled for this mailbox (5.7.139); sending through Microsoft Graph");
                         state.use_graph = true;
                         return self.send_via_graph(message, bytes);
+                    }
+                    // The server dropped the connection while we logged in: try once more.
+                    Err(e) if !reconnected && e.kind() == ErrorKind::Network => {
+                        tracing::debug!(error = %e, "SMTP connection lost while logging in; reconnecting");
+                        reconnected = true;
+                        continue;
                     }
                     Err(e) => return Err(e),
                 },
