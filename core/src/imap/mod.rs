@@ -6,7 +6,7 @@
 mod client;
 mod command;
 mod parse;
-mod response;
+pub(crate) mod response;
 mod session;
 pub(crate) mod transport;
 

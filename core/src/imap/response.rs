@@ -99,22 +99,61 @@ pub(crate) fn literal_len(line: &[u8]) -> Option<usize> {
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
-const HINT_NOT_CONNECTED: &str = "The application's service principal has no access to this mailbox: register it in Exchange \
-     with New-ServicePrincipal and grant it Add-MailboxPermission -AccessRights FullAccess, and make sure \
-     the token carries the IMAP.AccessAsApp (or delegated IMAP.AccessAsUser.All) permission with admin consent.";
+/// Which protocol a refusal came from: the hints name its Exchange settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Proto {
+    Imap,
+    Pop3,
+}
 
-const HINT_AUTH_FAILED: &str = "Check that the token's audience is https://outlook.office365.com (scope \
-     https://outlook.office365.com/.default), that it carries IMAP.AccessAsApp or IMAP.AccessAsUser.All, \
-     that the user name is the mailbox's address, and that IMAP is enabled for it (Set-CASMailbox -ImapEnabled $true).";
+impl Proto {
+    fn name(self) -> &'static str {
+        match self {
+            Proto::Imap => "IMAP",
+            Proto::Pop3 => "POP3",
+        }
+    }
+    /// (application permission, delegated permission, Set-CASMailbox switch)
+    fn exchange(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Proto::Imap => ("IMAP.AccessAsApp", "IMAP.AccessAsUser.All", "-ImapEnabled"),
+            Proto::Pop3 => ("POP.AccessAsApp", "POP.AccessAsUser.All", "-PopEnabled"),
+        }
+    }
+}
+
+fn hint_not_connected(p: Proto) -> String {
+    let (app, user, _) = p.exchange();
+    format!(
+        "The application's service principal has no access to this mailbox: register it in Exchange with \
+         New-ServicePrincipal and grant it Add-MailboxPermission -AccessRights FullAccess, and make sure the \
+         token carries the {app} (or delegated {user}) permission with admin consent."
+    )
+}
+
+fn hint_auth_failed(p: Proto) -> String {
+    let (app, user, switch) = p.exchange();
+    format!(
+        "Check that the token's audience is https://outlook.office365.com (scope \
+         https://outlook.office365.com/.default), that it carries {app} or {user}, that the user name is \
+         the mailbox's address, and that {} is enabled for it (Set-CASMailbox {switch} $true).",
+        p.name()
+    )
+}
 
 /// The error for a command the server refused.
 pub(crate) fn refusal(command: &str, c: &Completion) -> Error {
+    refusal_in(Proto::Imap, command, c)
+}
+
+/// The error for a refused command of either protocol.
+pub(crate) fn refusal_in(proto: Proto, command: &str, c: &Completion) -> Error {
     let text = c.text.trim();
     let lower = text.to_ascii_lowercase();
     let code = c.code.as_deref().map(|s| s.split(' ').next().unwrap_or(s).to_ascii_uppercase());
-    let what = format!("IMAP {command} failed: {}", full_text(c));
+    let what = format!("{} {command} failed: {}", proto.name(), full_text(c));
     if lower.contains("user is authenticated but not connected") {
-        return Error::new(ErrorKind::Permission, what).with_code("UserNotConnected").with_hint(HINT_NOT_CONNECTED);
+        return Error::new(ErrorKind::Permission, what).with_code("UserNotConnected").with_hint(hint_not_connected(proto));
     }
     if lower.contains("throttl") || matches!(code.as_deref(), Some("THROTTLED" | "LIMIT")) {
         let mut e = Error::new(ErrorKind::Throttled, what).with_code(code.unwrap_or_else(|| "Throttled".into()));
@@ -123,10 +162,10 @@ pub(crate) fn refusal(command: &str, c: &Completion) -> Error {
         }
         return e.with_hint("The server is throttling this mailbox or application; wait and retry with fewer parallel connections.");
     }
-    if command == "AUTHENTICATE" || code.as_deref() == Some("AUTHENTICATIONFAILED") {
+    if command == "AUTHENTICATE" || command == "AUTH" || matches!(code.as_deref(), Some("AUTHENTICATIONFAILED" | "AUTH")) {
         return Error::new(ErrorKind::Auth, what)
             .with_code(code.unwrap_or_else(|| "AUTHENTICATIONFAILED".into()))
-            .with_hint(HINT_AUTH_FAILED);
+            .with_hint(hint_auth_failed(proto));
     }
     let missing = lower.contains("doesn't exist") || lower.contains("does not exist") || lower.contains("no such");
     let code = code.or_else(|| missing.then(|| "NONEXISTENT".to_owned()));
@@ -134,7 +173,7 @@ pub(crate) fn refusal(command: &str, c: &Completion) -> Error {
         Some("NONEXISTENT" | "TRYCREATE" | "ALREADYEXISTS" | "CANNOT" | "BADCHARSET") => ErrorKind::Config,
         Some("NOPERM" | "READ-ONLY") => ErrorKind::Permission,
         Some("OVERQUOTA" | "TOOBIG") => ErrorKind::Message,
-        Some("UNAVAILABLE" | "INUSE") => ErrorKind::Throttled,
+        Some("UNAVAILABLE" | "INUSE" | "IN-USE" | "SYS/TEMP" | "LOGIN-DELAY") => ErrorKind::Throttled,
         _ => ErrorKind::Protocol,
     };
     let e = Error::new(kind, what);
@@ -209,6 +248,8 @@ mod tests {
         assert_eq!(e.retry_after(), Some(Duration::from_millis(1500)));
         let e = refusal("SELECT", &parse_completion("NO [NONEXISTENT] Mailbox doesn't exist: Nope"));
         assert_eq!((e.kind(), e.code()), (ErrorKind::Config, Some("NONEXISTENT")));
+        let e = refusal_in(Proto::Pop3, "AUTH", &parse_completion("NO [AUTH] Authentication failed."));
+        assert!(e.hint().unwrap().contains("POP.AccessAsApp") && e.hint().unwrap().contains("-PopEnabled"));
         assert_eq!(bye_error("Session invalidated - AccessTokenExpired").code(), Some("AccessTokenExpired"));
     }
 }
