@@ -81,7 +81,8 @@ impl RetryPolicy {
     /// with jitter in [50 %, 100 %], but never shorter than `retry_after`.
     pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
         let exp = self.base_delay.saturating_mul(1u32 << retry.saturating_sub(1).min(16));
-        let capped = exp.min(self.max_delay);
+        // Bounded so that the float multiplication below cannot overflow.
+        let capped = exp.min(self.max_delay).min(Duration::from_secs(3600));
         let jittered = capped.mul_f64(rand::rng().random_range(0.5..=1.0));
         retry_after.map_or(jittered, |ra| ra.max(jittered))
     }
@@ -182,7 +183,7 @@ impl HttpClient {
                 }
             };
             let delay = self.retry.delay(attempt, retry_after);
-            if start.elapsed() + delay > self.retry.max_elapsed {
+            if start.elapsed().saturating_add(delay) > self.retry.max_elapsed {
                 return match failure {
                     Failure::Status(resp) if resp.status == StatusCode::TOO_MANY_REQUESTS.as_u16() => {
                         Err(throttled(what, retry_after.unwrap_or(delay)))
@@ -251,7 +252,7 @@ fn parse_http_date(s: &str) -> Option<SystemTime> {
         .iter()
         .position(|m| *m == month_name)? as u32
         + 1;
-    let year: i64 = parts.next()?.parse().ok()?;
+    let year: i64 = parts.next()?.parse().ok().filter(|y| (1970..=9999).contains(y))?;
     let mut hms = parts.next()?.split(':').map(|p| p.parse::<u64>().ok());
     let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
     if parts.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
@@ -287,6 +288,9 @@ mod tests {
         assert_eq!(parse_retry_after("soon"), None);
         assert_eq!(parse_retry_after("Wed, 21 Foo 2015 07:28:00 GMT"), None);
         assert_eq!(parse_retry_after("-3"), None);
+        // Absurd values from a server must not overflow.
+        assert_eq!(parse_retry_after("Wed, 21 Oct 99999999999999999 07:28:00 GMT"), None);
+        assert_eq!(parse_retry_after("18446744073709551615"), Some(Duration::from_secs(u64::MAX)));
     }
 
     #[test]
@@ -303,6 +307,8 @@ mod tests {
             assert!(d3 >= Duration::from_millis(175) && d3 <= Duration::from_millis(350), "{d3:?}");
             assert!(p.delay(40, None) <= Duration::from_millis(350));
             assert_eq!(p.delay(1, Some(Duration::from_secs(5))), Duration::from_secs(5));
+            let huge = RetryPolicy { max_delay: Duration::MAX, base_delay: Duration::MAX, ..RetryPolicy::default() };
+            assert!(huge.delay(30, None) <= Duration::from_secs(3600));
         }
     }
 

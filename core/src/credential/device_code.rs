@@ -98,7 +98,8 @@ impl DeviceCodeCredential {
         resp.body.zeroize();
         let dc = parsed.map_err(|_| Error::protocol(format!("{url} sent a reply that is not a device code response")))?;
         let device_code = Secret::new(dc.device_code);
-        let expires_in = Duration::from_secs(dc.expires_in);
+        // Bounded so that server values cannot overflow the deadline arithmetic.
+        let expires_in = Duration::from_secs(dc.expires_in.min(86_400));
         let info = DeviceCodeInfo {
             message: dc.message.unwrap_or_else(|| {
                 format!("To sign in, open {} and enter the code {}.", dc.verification_uri, dc.user_code)
@@ -108,7 +109,7 @@ impl DeviceCodeCredential {
             expires_in,
         };
         (self.callback)(&info);
-        self.poll(&device_code, Duration::from_secs(dc.interval.unwrap_or(5)), Instant::now() + expires_in)
+        self.poll(&device_code, Duration::from_secs(dc.interval.unwrap_or(5).min(300)), Instant::now() + expires_in)
     }
 
     /// Polls until the user has signed in, declined, or the code expired.

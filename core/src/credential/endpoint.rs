@@ -129,7 +129,8 @@ pub(crate) fn parse_token_reply(resp: &HttpResponse, url: &str) -> Result<TokenR
     Ok(TokenResponse {
         access_token: Secret::new(raw.access_token),
         // RFC 6749 recommends expires_in; without it assume the common hour.
-        expires_in: Duration::from_secs(raw.expires_in.unwrap_or(3600)),
+        // Capped at a day so that absurd values cannot overflow time arithmetic.
+        expires_in: Duration::from_secs(raw.expires_in.unwrap_or(3600).min(86_400)),
         refresh_token: raw.refresh_token.filter(|t| !t.is_empty()).map(Secret::new),
     })
 }
@@ -149,6 +150,13 @@ mod tests {
         assert_eq!(t.access_token.expose(), "at");
         assert_eq!(t.expires_in, Duration::from_secs(120));
         assert_eq!(t.refresh_token.unwrap().expose(), "rt");
+    }
+
+    #[test]
+    fn absurd_expiry_is_capped() {
+        let t = parse_token_reply(&resp(200, r#"{"access_token":"at","expires_in":18446744073709551615}"#), "u").unwrap();
+        assert_eq!(t.expires_in, Duration::from_secs(86_400));
+        t.access_token(std::time::SystemTime::now());
     }
 
     #[test]
