@@ -3,7 +3,11 @@
 //! Host names: Microsoft's "Office 365 U.S. Government GCC High endpoints",
 //! "Office 365 U.S. Government DoD endpoints" and "Microsoft 365 operated by
 //! 21Vianet" endpoint lists, and "National cloud deployments" for Graph
-//! (learn.microsoft.com). Gmail: Google's "IMAP, POP, and SMTP" help page.
+//! (learn.microsoft.com); cross-checked with EmailEngine's per-cloud Outlook
+//! settings (docs "Outlook OAuth2 setup": DoD IMAP and SMTP on
+//! outlook-dod.office365.us, Graph dod-graph.microsoft.us) and the Exchange
+//! Online PowerShell module's scope table (`https://outlook-dod.office365.us/.default`).
+//! Gmail: Google's "IMAP, POP, and SMTP" help page.
 
 use crate::authority::{self, Authority};
 use crate::{Error, Result};
@@ -110,15 +114,14 @@ impl Provider {
         )
     }
 
-    /// Exchange Online for the US Department of Defense. The DoD endpoint list
-    /// names `outlook-dod.office365.us` for mailbox access; SMTP submission
-    /// uses the US Government host `smtp.office365.us`.
+    /// Exchange Online for the US Department of Defense: the DoD endpoint
+    /// list has no separate SMTP host, so submission goes to the Outlook host.
     pub fn office365_dod() -> Provider {
         Provider::microsoft(
             "office365_dod",
             authority::MICROSOFT_US_GOVERNMENT,
             "outlook-dod.office365.us",
-            "smtp.office365.us",
+            "outlook-dod.office365.us",
             "dod-graph.microsoft.us",
         )
     }
@@ -201,6 +204,8 @@ mod tests {
         assert_eq!(g.graph_scope.as_deref(), Some("https://graph.microsoft.us/.default"));
         let d = Provider::office365_dod();
         assert_eq!(d.imap.host, "outlook-dod.office365.us");
+        assert_eq!((d.smtp.host.as_str(), d.smtp.port), ("outlook-dod.office365.us", 587));
+        assert_eq!(d.mail_scope, "https://outlook-dod.office365.us/.default");
         assert_eq!(d.graph_url.as_deref(), Some("https://dod-graph.microsoft.us/v1.0"));
         let c = Provider::office365_china();
         assert_eq!(c.authority.token_url("t").unwrap(), "https://login.chinacloudapi.cn/t/oauth2/v2.0/token");
