@@ -110,6 +110,8 @@ struct State {
     folder: String,
     /// UIDVALIDITY seen per folder: a change means old UIDs point elsewhere.
     validity: HashMap<String, u32>,
+    /// The server ended the last session because the token expired.
+    token_expired: bool,
 }
 
 /// An IMAP client authenticating with OAuth 2.0. `Send + Sync`: calls from
@@ -148,7 +150,7 @@ impl ImapClient {
             config,
             credential,
             stats: Arc::default(),
-            state: Mutex::new(Some(State { session: None, folder: "INBOX".into(), validity: HashMap::new() })),
+            state: Mutex::new(Some(State { session: None, folder: "INBOX".into(), validity: HashMap::new(), token_expired: false })),
         })
     }
 
@@ -192,12 +194,15 @@ impl ImapClient {
         }
     }
 
-    fn open(&self) -> Result<Session> {
+    /// Connects and authenticates; `fresh` skips the credential's cache
+    /// (the server said the token expired, whatever the cache believes).
+    fn open(&self, fresh: bool) -> Result<Session> {
         let c = &self.config;
         let ep = Endpoint { host: &c.host, port: c.port, security: c.security(), trust: &c.ca, timeout: c.timeout };
         let mut session = Session::connect(&ep, self.stats.clone())?;
         let scopes: Vec<&str> = c.scopes.iter().map(String::as_str).collect();
-        let token = self.credential.get_token(&scopes)?;
+        let token =
+            if fresh { self.credential.get_fresh_token(&scopes)? } else { self.credential.get_token(&scopes)? };
         match session.authenticate(&c.username, token.token(), c.mechanism) {
             Ok(()) => {}
             Err(AuthFailure::Other(e)) => return Err(e),
@@ -224,12 +229,16 @@ impl ImapClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            if state.session.as_mut().is_some_and(|s| !s.is_alive()) {
+            if let Some(s) = state.session.as_mut()
+                && !s.is_alive()
+            {
                 tracing::info!("the IMAP server closed the session; reconnecting");
+                state.token_expired = s.said_token_expired();
                 state.session = None;
             }
             if state.session.is_none() {
-                state.session = Some(self.open()?);
+                state.session = Some(self.open(state.token_expired)?);
+                state.token_expired = false;
             }
             let session = state.session.as_mut().expect("session was just opened");
             let mut ctx = State2 { folder: &mut state.folder, validity: &mut state.validity };
@@ -239,6 +248,7 @@ impl ImapClient {
                 Err(e) => {
                     let unknown = session.outcome_unknown;
                     state.session = None;
+                    state.token_expired = e.code() == Some("AccessTokenExpired");
                     if attempt == 1 && (retry == Retry::Safe || !unknown) {
                         tracing::info!("IMAP connection lost ({e}); reconnecting");
                         continue;

@@ -420,6 +420,12 @@ impl Session {
         }
     }
 
+    /// Whether the server's unread goodbye says the token expired (Exchange:
+    /// `* BYE Session invalidated - AccessTokenExpired`).
+    pub(crate) fn said_token_expired(&self) -> bool {
+        self.t.pending().windows(18).any(|w| w == b"AccessTokenExpired")
+    }
+
     /// LOGOUT, then close.
     pub(crate) fn logout(mut self) {
         if !self.broken {
