@@ -90,6 +90,9 @@ pub struct User {
     /// The password grant fails with AADSTS50076 (interactive flows still work).
     #[serde(default)]
     pub mfa_required: bool,
+    /// Other addresses this user may send as (SMTP MAIL FROM); any other gets SendAsDenied.
+    #[serde(default)]
+    pub send_as: Vec<String>,
 }
 
 impl Default for Config {
@@ -219,6 +222,18 @@ impl Config {
         self
     }
 
+    /// Changes one registered user in place.
+    pub fn modify_user(mut self, username: &str, change: impl FnOnce(&mut User)) -> Config {
+        if let Some(user) = self
+            .users
+            .iter_mut()
+            .find(|u| u.username.eq_ignore_ascii_case(username))
+        {
+            change(user);
+        }
+        self
+    }
+
     pub(crate) fn find_tenant(&self, name: &str) -> Option<&Tenant> {
         self.tenants.iter().find(|t| {
             t.id.eq_ignore_ascii_case(name)
@@ -316,6 +331,7 @@ impl User {
             tenant: tenant.into(),
             display_name: username.into(),
             mfa_required: false,
+            send_as: Vec::new(),
         }
     }
 
@@ -326,6 +342,11 @@ impl User {
 
     pub fn mfa_required(mut self) -> User {
         self.mfa_required = true;
+        self
+    }
+
+    pub fn send_as(mut self, address: &str) -> User {
+        self.send_as.push(address.into());
         self
     }
 }

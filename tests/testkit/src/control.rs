@@ -3,9 +3,13 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
 use crate::faults::FaultSpec;
 use crate::http::{Request, Response};
 use crate::kit::Shared;
+use crate::store::INBOX;
 use crate::tokens::TokenRequest;
 
 #[derive(Deserialize, Default)]
@@ -13,6 +17,17 @@ use crate::tokens::TokenRequest;
 struct DeviceAction {
     user: Option<String>,
     user_code: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Seed {
+    user: String,
+    count: usize,
+    #[serde(default)]
+    folder: Option<String>,
+    #[serde(default)]
+    start_index: usize,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +97,44 @@ pub(crate) fn handle(shared: &Shared, endpoint: &str, req: &Request) -> Response
             shared.identity.revoke_refresh_tokens();
             Ok(ok(json!({"ok": true})))
         }
+        ("GET", "smtp") => {
+            let stats = shared.smtp.stats();
+            let log: Vec<Value> = stats
+                .auth_log
+                .iter()
+                .map(|a| json!({"mechanism": a.mechanism, "user": a.user, "success": a.success, "reason": a.reason}))
+                .collect();
+            Ok(ok(json!({
+                "connections": stats.connections,
+                "auth_attempts": stats.auth_attempts,
+                "auth_successes": stats.auth_successes,
+                "messages_accepted": stats.messages_accepted,
+                "auth_log": log,
+            })))
+        }
+        ("GET", "mailbox") => {
+            let user = req.query_param("user").unwrap_or("");
+            let folder = req.query_param("folder").unwrap_or(INBOX);
+            let messages: Vec<Value> = shared
+                .store
+                .messages(user, folder)
+                .iter()
+                .map(|m| {
+                    json!({"uid": m.uid, "flags": m.flags, "internal_date": m.internal_date,
+                           "size": m.raw.len(), "raw_base64": STANDARD.encode(&m.raw)})
+                })
+                .collect();
+            Ok(ok(
+                json!({"user": user, "folder": folder, "folders": shared.store.folders(user), "messages": messages}),
+            ))
+        }
+        ("POST", "seed") => parse::<Seed>(req).map(|s| {
+            let folder = s.folder.as_deref().unwrap_or(INBOX);
+            let uids = shared
+                .store
+                .seed_folder(&s.user, folder, s.count, s.start_index);
+            ok(json!({"uids": uids}))
+        }),
         ("POST", "token") => parse::<TokenRequest>(req)
             .map(|t| ok(json!({"access_token": shared.identity.mint(&t)}))),
         _ => Err(Response::json(

@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::graph::GraphFault;
+use crate::smtp::SmtpFault;
+
 /// A fault for HTTP endpoints (identity platform and Graph).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fault {
@@ -41,12 +44,18 @@ impl<F: Clone> FaultQueue<F> {
 
     /// The fault for the current request, if any is left.
     pub fn take(&self) -> Option<F> {
+        self.take_if(|_| true)
+    }
+
+    /// The first queued fault that `applies` here (others stay queued for their own moment).
+    pub fn take_if(&self, applies: impl Fn(&F) -> bool) -> Option<F> {
         let mut queue = self.lock();
-        let (fault, left) = queue.front_mut()?;
+        let index = queue.iter().position(|(f, _)| applies(f))?;
+        let (fault, left) = &mut queue[index];
         let fault = fault.clone();
         *left -= 1;
         if *left == 0 {
-            queue.pop_front();
+            queue.remove(index);
         }
         Some(fault)
     }
@@ -102,6 +111,38 @@ impl FaultSpec {
             other => return Err(format!("unknown HTTP fault '{other}'")),
         })
     }
+
+    /// `auth_disabled`, `auth_unsuccessful`, `send_as_denied`, `throttle`, `drop_after_auth`,
+    /// `drop_mid_data`, `slow` (`delay_ms`).
+    pub fn smtp_fault(&self) -> Result<SmtpFault, String> {
+        Ok(match self.fault.as_str() {
+            "auth_disabled" => SmtpFault::AuthDisabled,
+            "auth_unsuccessful" => SmtpFault::AuthUnsuccessful,
+            "send_as_denied" => SmtpFault::SendAsDenied,
+            "throttle" => SmtpFault::Throttle,
+            "drop_after_auth" => SmtpFault::DropAfterAuth,
+            "drop_mid_data" => SmtpFault::DropMidData,
+            "slow" => SmtpFault::Slow(Duration::from_millis(self.delay_ms.unwrap_or(1000))),
+            other => return Err(format!("unknown SMTP fault '{other}'")),
+        })
+    }
+
+    /// The HTTP faults (`malformed_json` excepted) plus `access_denied`, `mailbox_not_enabled`,
+    /// `invalid_token`.
+    pub fn graph_fault(&self) -> Result<GraphFault, String> {
+        Ok(match self.fault.as_str() {
+            "access_denied" => GraphFault::AccessDenied,
+            "mailbox_not_enabled" => GraphFault::MailboxNotEnabled,
+            "invalid_token" => GraphFault::InvalidToken,
+            _ => match self.http_fault()? {
+                Fault::Throttle { retry_after_secs } => GraphFault::Throttle { retry_after_secs },
+                Fault::ServerError(status) => GraphFault::ServerError(status),
+                Fault::Slow(delay) => GraphFault::Slow(delay),
+                Fault::DropConnection => GraphFault::DropConnection,
+                Fault::MalformedJson => return Err("malformed_json does not apply to Graph".into()),
+            },
+        })
+    }
 }
 
 #[cfg(test)]
@@ -118,5 +159,13 @@ mod tests {
         assert_eq!(q.take(), Some(Fault::MalformedJson));
         assert_eq!(q.take(), Some(Fault::DropConnection));
         assert_eq!(q.take(), None);
+        q.push(Fault::MalformedJson, 1);
+        q.push(Fault::DropConnection, 1);
+        assert_eq!(
+            q.take_if(|f| *f == Fault::DropConnection),
+            Some(Fault::DropConnection)
+        );
+        assert_eq!(q.take_if(|f| *f == Fault::DropConnection), None);
+        assert_eq!(q.take(), Some(Fault::MalformedJson));
     }
 }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
@@ -12,11 +13,14 @@ use serde_json::{Value, json};
 use crate::config::Config;
 use crate::control;
 use crate::faults::{Fault, FaultQueue, FaultSpec};
+use crate::graph::{self, GraphFault};
 use crate::http::{self, Outcome, Request, Response};
 use crate::identity::Identity;
 use crate::listener::Listener;
 use crate::pki::{self, AppCertificate, RsaKey, TlsIdentity};
 use crate::request_log::{RequestLog, RequestRecord};
+use crate::smtp::{self, SmtpFault, SmtpState, SmtpStats};
+use crate::store::MailStore;
 use crate::tokens::{TokenRejection, TokenRequest};
 use crate::util::{b64url, sha256};
 
@@ -39,6 +43,10 @@ pub(crate) struct Shared {
     pub identity: Identity,
     pub faults: FaultQueue<Fault>,
     pub log: RequestLog,
+    pub store: MailStore,
+    pub smtp: SmtpState,
+    pub graph_faults: FaultQueue<GraphFault>,
+    pub graph_sent: AtomicUsize,
     info: OnceLock<Value>,
 }
 
@@ -50,6 +58,8 @@ impl Shared {
     pub fn inject_spec(&self, spec: &FaultSpec) -> Result<(), String> {
         match spec.target.as_deref().unwrap_or("token") {
             "token" | "identity" => self.faults.push(spec.http_fault()?, spec.count),
+            "smtp" => self.smtp.faults.push(spec.smtp_fault()?, spec.count),
+            "graph" => self.graph_faults.push(spec.graph_fault()?, spec.count),
             other => return Err(format!("unknown fault target '{other}'")),
         }
         Ok(())
@@ -57,6 +67,30 @@ impl Shared {
 
     pub fn clear_faults(&self) {
         self.faults.clear();
+        self.smtp.faults.clear();
+        self.graph_faults.clear();
+    }
+
+    /// A configured user or any address with a mailbox in the store.
+    pub fn is_mailbox(&self, address: &str) -> bool {
+        self.identity.config().find_user(address).is_some() || self.store.has_mailbox(address)
+    }
+
+    /// Mail is accepted for known mailboxes and for domains outside every tenant (their
+    /// mailboxes are created on delivery); unknown addresses in a tenant's domain are refused.
+    pub fn accepts_recipient(&self, address: &str) -> bool {
+        let domain = address.rsplit_once('@').map_or("", |(_, d)| d);
+        self.is_mailbox(address) || self.identity.config().find_tenant(domain).is_none()
+    }
+
+    /// Whether `mailbox` may send as `from` (itself, or a `send_as` address of its user).
+    pub fn may_send_as(&self, mailbox: &str, from: &str) -> bool {
+        mailbox.eq_ignore_ascii_case(from)
+            || self
+                .identity
+                .config()
+                .find_user(mailbox)
+                .is_some_and(|u| u.send_as.iter().any(|a| a.eq_ignore_ascii_case(from)))
     }
 }
 
@@ -64,6 +98,9 @@ impl Shared {
 pub struct TestKit {
     shared: Arc<Shared>,
     _https: Listener,
+    _smtp_starttls: Listener,
+    _smtp_tls: Listener,
+    smtp_ports: (u16, u16),
     authority: String,
     ca_pem: String,
     ca_path: PathBuf,
@@ -165,10 +202,18 @@ impl TestKit {
         let socket = crate::listener::bind_loopback()?;
         let port = socket.local_addr()?.port();
         let authority = format!("https://127.0.0.1:{port}");
+        let store = MailStore::new();
+        for user in &config.users {
+            store.create_mailbox(&user.username);
+        }
         let shared = Arc::new(Shared {
             identity: Identity::new(config, authority.clone(), jwt_key, certificates),
             faults: FaultQueue::new(),
             log: RequestLog::default(),
+            store,
+            smtp: SmtpState::new(),
+            graph_faults: FaultQueue::new(),
+            graph_sent: AtomicUsize::new(0),
             info: OnceLock::new(),
         });
         let server_config = tls.server_config.clone();
@@ -178,9 +223,27 @@ impl TestKit {
             "https",
             Arc::new(move |tcp| serve_https(&handler_state, server_config.clone(), tcp)),
         )?;
+        let smtp_listener = |implicit_tls: bool| -> io::Result<(Listener, u16)> {
+            let socket = crate::listener::bind_loopback()?;
+            let port = socket.local_addr()?.port();
+            let state = shared.clone();
+            let config = tls.server_config.clone();
+            let name = if implicit_tls { "smtps" } else { "smtp" };
+            let listener = Listener::spawn(
+                socket,
+                name,
+                Arc::new(move |tcp| smtp::serve(&state, config.clone(), tcp, implicit_tls)),
+            )?;
+            Ok((listener, port))
+        };
+        let (smtp_starttls, starttls_port) = smtp_listener(false)?;
+        let (smtp_tls, tls_port) = smtp_listener(true)?;
         let kit = TestKit {
             shared,
             _https: https,
+            _smtp_starttls: smtp_starttls,
+            _smtp_tls: smtp_tls,
+            smtp_ports: (starttls_port, tls_port),
             authority,
             ca_pem: tls.ca_pem,
             ca_path,
@@ -299,6 +362,45 @@ impl TestKit {
         self.shared.identity.mint(request)
     }
 
+    /// The mail store SMTP and Graph deliver into (clones share the data).
+    pub fn store(&self) -> &MailStore {
+        &self.shared.store
+    }
+
+    /// SMTP submission port (plain, STARTTLS required before AUTH).
+    pub fn smtp_starttls_port(&self) -> u16 {
+        self.smtp_ports.0
+    }
+
+    /// SMTP port with implicit TLS (like 465).
+    pub fn smtp_tls_port(&self) -> u16 {
+        self.smtp_ports.1
+    }
+
+    /// Applies `fault` to the next `count` SMTP events it belongs to (see `SmtpFault`).
+    pub fn inject_smtp(&self, fault: SmtpFault, count: usize) {
+        self.shared.smtp.faults.push(fault, count);
+    }
+
+    pub fn smtp_stats(&self) -> SmtpStats {
+        self.shared.smtp.stats()
+    }
+
+    /// `{authority}/v1.0`, the Graph base URL.
+    pub fn graph_url(&self) -> String {
+        format!("{}/v1.0", self.authority)
+    }
+
+    /// Applies `fault` to the next `count` Graph requests.
+    pub fn inject_graph(&self, fault: GraphFault, count: usize) {
+        self.shared.graph_faults.push(fault, count);
+    }
+
+    /// Messages accepted by Graph sendMail so far.
+    pub fn graph_messages_sent(&self) -> usize {
+        self.shared.graph_sent.load(Ordering::SeqCst)
+    }
+
     /// Checks a bearer token as the kit's mail servers do: signature, expiry, audience.
     pub fn verify_token(&self, token: &str, audiences: &[&str]) -> Result<Value, TokenRejection> {
         crate::tokens::verify(self.shared.identity.key(), token, audiences)
@@ -336,7 +438,13 @@ impl TestKit {
             "jwt_kid": self.shared.identity.key().kid(),
             "cert_app": cert_app,
             "control_url": format!("{}/testkit", self.authority),
-            "ports": {"https": https_port},
+            "graph_url": self.graph_url(),
+            "smtp": {
+                "host": "127.0.0.1",
+                "starttls_port": self.smtp_ports.0,
+                "tls_port": self.smtp_ports.1,
+            },
+            "ports": {"https": https_port, "smtp_starttls": self.smtp_ports.0, "smtp_tls": self.smtp_ports.1},
             "pid": std::process::id(),
         })
     }
@@ -388,6 +496,10 @@ fn route(shared: &Shared, req: &Request) -> Outcome {
     if let Some(endpoint) = req.path.strip_prefix("/testkit/") {
         return Outcome::Respond(control::handle(shared, endpoint, req));
     }
+    if let Some(outcome) = graph::handle(shared, req) {
+        log_request(shared, req, &outcome, None);
+        return outcome;
+    }
     let fault = if is_faultable(req) {
         shared.faults.take()
     } else {
@@ -404,7 +516,15 @@ fn route(shared: &Shared, req: &Request) -> Outcome {
         }
         Some(f) => fault_response(f),
     };
-    let form = if req.method == "POST" {
+    log_request(shared, req, &outcome, fault.as_ref());
+    outcome
+}
+
+fn log_request(shared: &Shared, req: &Request, outcome: &Outcome, fault: Option<&Fault>) {
+    let is_form = req
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    let form = if req.method == "POST" && is_form {
         req.form()
     } else {
         Vec::new()
@@ -420,12 +540,11 @@ fn route(shared: &Shared, req: &Request) -> Outcome {
         path: req.path.clone(),
         grant_type: field("grant_type"),
         client_id: field("client_id"),
-        status: match &outcome {
+        status: match outcome {
             Outcome::Respond(r) => r.status,
             Outcome::Drop => 0,
         },
-        fault: fault.as_ref().map(|f| format!("{f:?}")),
+        fault: fault.map(|f| format!("{f:?}")),
         time: SystemTime::now(),
     });
-    outcome
 }

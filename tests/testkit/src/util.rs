@@ -77,6 +77,20 @@ pub(crate) fn format_timestamp(secs: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}Z")
 }
 
+/// `Thu, 03 Dec 2026 18:02:31 +0000`, the RFC 5322 date of stored messages.
+pub(crate) fn format_rfc5322_date(secs: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (y, mo, d, h, mi, s) = civil(secs);
+    let weekday = DAYS[secs.div_euclid(86_400).rem_euclid(7) as usize];
+    format!(
+        "{weekday}, {d:02} {} {y:04} {h:02}:{mi:02}:{s:02} +0000",
+        MONTHS[(mo - 1) as usize]
+    )
+}
+
 /// Unix seconds to (year, month, day, hour, minute, second) in UTC
 /// (Howard Hinnant's days-from-civil inverse).
 fn civil(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
@@ -102,6 +116,10 @@ mod tests {
     fn formats_dates() {
         assert_eq!(format_timestamp(0), "1970-01-01 00:00:00Z");
         assert_eq!(format_timestamp(1_796_320_951), "2026-12-03 18:02:31Z");
+        assert_eq!(
+            format_rfc5322_date(1_796_320_951),
+            "Thu, 03 Dec 2026 18:02:31 +0000"
+        );
     }
 
     #[test]
