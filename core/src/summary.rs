@@ -56,9 +56,10 @@ impl MessageSummary {
         s.cc = msg.cc().map(addresses).unwrap_or_default();
         s.date = msg.date().filter(|d| d.is_valid()).map(|d| d.to_timestamp());
         s.message_id = msg.message_id().map(str::to_owned);
-        s.has_attachments = msg
-            .content_type()
-            .is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("mixed")));
+        s.has_attachments = msg.content_type().is_some_and(|ct| {
+            ct.ctype().eq_ignore_ascii_case("multipart")
+                && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("mixed"))
+        });
         s
     }
 }

@@ -58,7 +58,9 @@ impl Conn {
             return None;
         }
         let mut full = line.trim_end().to_owned();
-        while let Some(n) = full.strip_suffix("+}").and_then(|f| f.rsplit_once('{')).and_then(|(_, n)| n.parse::<usize>().ok()) {
+        while let Some(n) =
+            full.strip_suffix("+}").and_then(|f| f.rsplit_once('{')).and_then(|(_, n)| n.parse::<usize>().ok())
+        {
             let mut lit = vec![0; n];
             self.io.read_exact(&mut lit).ok()?;
             full.push_str(&String::from_utf8_lossy(&lit));
@@ -251,7 +253,10 @@ fn access_token_expired_bye_reconnects_with_a_fresh_token_and_reselects() {
     server.join().unwrap();
     let log = log.lock().unwrap().clone();
     let second_auth = log.iter().find(|l| l.starts_with("1 AUTHENTICATE")).expect("re-authenticated");
-    assert!(second_auth.ends_with(&b64("shared@contoso.test", "token2")), "fresh token after AccessTokenExpired: {log:?}");
+    assert!(
+        second_auth.ends_with(&b64("shared@contoso.test", "token2")),
+        "fresh token after AccessTokenExpired: {log:?}"
+    );
     assert!(log.iter().any(|l| l.starts_with("1 EXAMINE \"INBOX\"")), "folder reselected: {log:?}");
 }
 

@@ -124,7 +124,8 @@ fn lists_ten_thousand_messages_in_batches() {
     let newest = c.list_messages(&folder, &ListOptions { limit: Some(3), ..Default::default() }).unwrap();
     assert_eq!(newest.iter().map(|m| m.uid).collect::<Vec<_>>(), vec![10_000, 9_999, 9_998]);
     c.set_flags(&[10_000], &[flags::SEEN]).unwrap();
-    let unseen = c.list_messages(&folder, &ListOptions { unseen_only: true, limit: Some(1), ..Default::default() }).unwrap();
+    let unseen =
+        c.list_messages(&folder, &ListOptions { unseen_only: true, limit: Some(1), ..Default::default() }).unwrap();
     assert_eq!(unseen[0].uid, 9_999);
     c.delete_folder(&folder).unwrap();
 }
@@ -177,13 +178,18 @@ fn flags_copy_move_delete_and_append_with_date() {
     assert_eq!(c.search(&a, &SearchQuery::new()).unwrap(), vec![1, 2, 4, 6]);
     c.set_flags(&[6], &[flags::FLAGGED, "Custom1"]).unwrap();
     let six = c.list_messages(&a, &ListOptions { limit: Some(1), ..Default::default() }).unwrap();
-    assert!(six[0].flags.iter().any(|f| f == "\\Flagged") && six[0].flags.iter().any(|f| f == "Custom1"), "{:?}", six[0].flags);
+    assert!(
+        six[0].flags.iter().any(|f| f == "\\Flagged") && six[0].flags.iter().any(|f| f == "Custom1"),
+        "{:?}",
+        six[0].flags
+    );
     let when = SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000);
     let msg = b"From: carol@example.test\r\nTo: carol@example.test\r\nSubject: sent copy\r\n\r\nhello\r\n";
     let uid = c.append(&b, msg, &[flags::SEEN], Some(when)).unwrap().unwrap();
     c.examine(&b).unwrap();
     assert_eq!(c.fetch_message(uid).unwrap(), msg);
-    let hit = c.search(&b, &SearchQuery::new().before(SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_100_000))).unwrap();
+    let hit =
+        c.search(&b, &SearchQuery::new().before(SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_100_000))).unwrap();
     assert_eq!(hit, vec![uid], "APPEND kept the internal date");
     assert!(c.set_flags(&[1], &["bad flag"]).is_err());
     c.delete_folder(&a).unwrap();

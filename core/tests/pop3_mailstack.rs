@@ -107,7 +107,11 @@ fn sent_through_postfix_read_back_over_imap_and_pop3() {
     pop.retr_to(n_big, &mut streamed).unwrap();
     assert_eq!(streamed, big);
     let top = pop.top(n_dots, 1).unwrap();
-    assert!(top.ends_with(b"\r\n\r\n.\r\n"), "TOP 1 gives headers and the first body line: {:?}", String::from_utf8_lossy(&top));
+    assert!(
+        top.ends_with(b"\r\n\r\n.\r\n"),
+        "TOP 1 gives headers and the first body line: {:?}",
+        String::from_utf8_lossy(&top)
+    );
 
     // 5. Pipelined listing: LIST + UIDL + one round trip per 100 TOPs.
     let before = pop.stats();

@@ -150,7 +150,12 @@ impl ImapClient {
             config,
             credential,
             stats: Arc::default(),
-            state: Mutex::new(Some(State { session: None, folder: "INBOX".into(), validity: HashMap::new(), token_expired: false })),
+            state: Mutex::new(Some(State {
+                session: None,
+                folder: "INBOX".into(),
+                validity: HashMap::new(),
+                token_expired: false,
+            })),
         })
     }
 
@@ -408,9 +413,9 @@ impl ImapClient {
         let file = std::fs::File::create(path)
             .map_err(|e| Error::config(format!("cannot create {}", path.display())).with_source(e))?;
         let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
-        let res = self.fetch_message_to(uid, &mut w).and_then(|()| {
-            w.flush().map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
-        });
+        let res = self
+            .fetch_message_to(uid, &mut w)
+            .and_then(|()| w.flush().map_err(|e| Error::io(format!("cannot write {}", path.display()), e)));
         if res.is_err() {
             drop(w);
             let _ = std::fs::remove_file(path);
@@ -479,7 +484,13 @@ impl ImapClient {
 
     /// Stores a message in `folder` (e.g. a copy of a sent one in "Sent").
     /// Returns its UID when the server reports it (UIDPLUS).
-    pub fn append(&self, folder: &str, message: &[u8], flags: &[&str], date: Option<SystemTime>) -> Result<Option<u32>> {
+    pub fn append(
+        &self,
+        folder: &str,
+        message: &[u8],
+        flags: &[&str],
+        date: Option<SystemTime>,
+    ) -> Result<Option<u32>> {
         check_folder(folder)?;
         if message.is_empty() {
             return Err(Error::message("cannot append an empty message"));
@@ -560,8 +571,10 @@ fn select_known(s: &mut Session, st: &mut State2<'_>, folder: &str, write: bool)
     if let Some(info) = select(s, st, folder, write)?
         && before.is_some_and(|b| b != info.uid_validity)
     {
-        return Err(Error::protocol(format!("the UIDVALIDITY of {folder} changed, so earlier UIDs are no longer valid"))
-            .with_hint("List or search the folder again to get current UIDs."));
+        return Err(Error::protocol(format!(
+            "the UIDVALIDITY of {folder} changed, so earlier UIDs are no longer valid"
+        ))
+        .with_hint("List or search the folder again to get current UIDs."));
     }
     Ok(())
 }

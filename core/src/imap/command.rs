@@ -124,13 +124,7 @@ pub(crate) fn imap_date(t: SystemTime) -> String {
 /// IMAP date-time for APPEND (`"01-Feb-2024 13:05:09 +0000"`), UTC.
 pub(crate) fn imap_datetime(t: SystemTime) -> String {
     let (y, m, d, secs) = civil(t);
-    format!(
-        "\"{d:02}-{}-{y} {:02}:{:02}:{:02} +0000\"",
-        MONTHS[m as usize - 1],
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    format!("\"{d:02}-{}-{y} {:02}:{:02}:{:02} +0000\"", MONTHS[m as usize - 1], secs / 3600, secs / 60 % 60, secs % 60)
 }
 
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -288,8 +282,7 @@ impl SearchQuery {
         if let Some(t) = self.before {
             cmd = crit(cmd, &format!("BEFORE {}", imap_date(t)));
         }
-        for (key, value) in [("FROM", &self.from), ("TO", &self.to), ("SUBJECT", &self.subject), ("TEXT", &self.text)]
-        {
+        for (key, value) in [("FROM", &self.from), ("TO", &self.to), ("SUBJECT", &self.subject), ("TEXT", &self.text)] {
             if let Some(v) = value {
                 cmd = crit(cmd, key).text(" ").string(v);
             }
@@ -416,13 +409,13 @@ mod tests {
 
     #[test]
     fn search_criteria() {
-        let q = SearchQuery::new().unseen().from("alice@example.test").since(UNIX_EPOCH + Duration::from_secs(86_400 * 366));
+        let q = SearchQuery::new()
+            .unseen()
+            .from("alice@example.test")
+            .since(UNIX_EPOCH + Duration::from_secs(86_400 * 366));
         assert_eq!(render(&q.to_command().unwrap()), "UID SEARCH UNSEEN SINCE 2-Jan-1971 FROM \"alice@example.test\"");
         let q = SearchQuery::new().subject("会议").uids(10, u32::MAX).raw("LARGER 100");
-        assert_eq!(
-            render(&q.to_command().unwrap()),
-            "UID SEARCH CHARSET UTF-8 SUBJECT {6}会议 UID 10:* LARGER 100"
-        );
+        assert_eq!(render(&q.to_command().unwrap()), "UID SEARCH CHARSET UTF-8 SUBJECT {6}会议 UID 10:* LARGER 100");
         assert_eq!(render(&SearchQuery::new().to_command().unwrap()), "UID SEARCH ALL");
         assert!(SearchQuery::new().raw("ALL\r\nA1 DELETE INBOX").to_command().is_err());
         assert!(SearchQuery::new().keyword("bad keyword").to_command().is_err());

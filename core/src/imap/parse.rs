@@ -8,8 +8,7 @@ use super::command::{decode_mailbox, parse_internal_date};
 use crate::summary::MessageSummary;
 
 /// The header fields a listing fetches (one literal per message).
-pub(crate) const SUMMARY_ITEMS: &str =
-    "(UID FLAGS RFC822.SIZE INTERNALDATE BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS (DATE SUBJECT FROM TO CC MESSAGE-ID CONTENT-TYPE)])";
+pub(crate) const SUMMARY_ITEMS: &str = "(UID FLAGS RFC822.SIZE INTERNALDATE BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS (DATE SUBJECT FROM TO CC MESSAGE-ID CONTENT-TYPE)])";
 
 /// A folder from LIST.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -196,16 +195,21 @@ pub(crate) fn idle_events(responses: &[Vec<u8>]) -> IdleEvents {
 fn has_attachments(b: &BodyStructure<'_>) -> bool {
     match b {
         BodyStructure::Multipart { bodies, .. } => bodies.iter().any(has_attachments),
-        BodyStructure::Message { common, .. } | BodyStructure::Basic { common, .. } | BodyStructure::Text { common, .. } => {
+        BodyStructure::Message { common, .. }
+        | BodyStructure::Basic { common, .. }
+        | BodyStructure::Text { common, .. } => {
             let disposition = common.disposition.as_ref();
             if disposition.is_some_and(|d| d.ty.eq_ignore_ascii_case("attachment")) {
                 return true;
             }
-            let named = common.ty.params.as_ref().is_some_and(|p| p.iter().any(|(k, _)| k.eq_ignore_ascii_case("name")))
-                || disposition.and_then(|d| d.params.as_ref()).is_some_and(|p| {
-                    p.iter().any(|(k, _)| k.eq_ignore_ascii_case("filename"))
-                });
-            named && !matches!(b, BodyStructure::Text { .. }) && disposition.is_none_or(|d| !d.ty.eq_ignore_ascii_case("inline"))
+            let named =
+                common.ty.params.as_ref().is_some_and(|p| p.iter().any(|(k, _)| k.eq_ignore_ascii_case("name")))
+                    || disposition
+                        .and_then(|d| d.params.as_ref())
+                        .is_some_and(|p| p.iter().any(|(k, _)| k.eq_ignore_ascii_case("filename")));
+            named
+                && !matches!(b, BodyStructure::Text { .. })
+                && disposition.is_none_or(|d| !d.ty.eq_ignore_ascii_case("inline"))
         }
     }
 }
@@ -251,11 +255,17 @@ BODY[HEADER.FIELDS (DATE SUBJECT FROM)] {{{}}}\r\n{hdr})\r\n",
         assert_eq!(search(b"* SEARCH 4 5 9\r\n"), Some(vec![4, 5, 9]));
         assert_eq!(search(b"* SEARCH\r\n"), Some(vec![]));
         let mut info = MailboxInfo::default();
-        for l in [&b"* 12 EXISTS\r\n"[..], b"* OK [UIDVALIDITY 3857529045] UIDs valid\r\n", b"* OK [UIDNEXT 4392] x\r\n"] {
+        for l in
+            [&b"* 12 EXISTS\r\n"[..], b"* OK [UIDVALIDITY 3857529045] UIDs valid\r\n", b"* OK [UIDNEXT 4392] x\r\n"]
+        {
             select_data(&mut info, l);
         }
         assert_eq!((info.exists, info.uid_validity, info.uid_next), (12, 3_857_529_045, 4392));
-        let ev = idle_events(&[b"* 13 EXISTS\r\n".to_vec(), b"* 2 EXPUNGE\r\n".to_vec(), b"* 4 FETCH (FLAGS (\\Seen))\r\n".to_vec()]);
+        let ev = idle_events(&[
+            b"* 13 EXISTS\r\n".to_vec(),
+            b"* 2 EXPUNGE\r\n".to_vec(),
+            b"* 4 FETCH (FLAGS (\\Seen))\r\n".to_vec(),
+        ]);
         assert_eq!(ev.exists, Some(13));
         assert_eq!(ev.expunged, vec![2]);
         assert_eq!(ev.flags, vec![(4, None, vec!["\\Seen".to_owned()])]);

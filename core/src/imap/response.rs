@@ -38,11 +38,7 @@ pub(crate) fn classify(resp: &[u8]) -> Kind {
     if resp.starts_with(b"+") {
         Kind::Continuation
     } else if let Some(rest) = resp.strip_prefix(b"* ") {
-        if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"BYE") {
-            Kind::Bye
-        } else {
-            Kind::Untagged
-        }
+        if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"BYE") { Kind::Bye } else { Kind::Untagged }
     } else {
         let tag = resp.split(|&b| b == b' ').next().unwrap_or_default();
         Kind::Tagged(String::from_utf8_lossy(tag).into_owned())
@@ -153,16 +149,23 @@ pub(crate) fn refusal_in(proto: Proto, command: &str, c: &Completion) -> Error {
     let code = c.code.as_deref().map(|s| s.split(' ').next().unwrap_or(s).to_ascii_uppercase());
     let what = format!("{} {command} failed: {}", proto.name(), full_text(c));
     if lower.contains("user is authenticated but not connected") {
-        return Error::new(ErrorKind::Permission, what).with_code("UserNotConnected").with_hint(hint_not_connected(proto));
+        return Error::new(ErrorKind::Permission, what)
+            .with_code("UserNotConnected")
+            .with_hint(hint_not_connected(proto));
     }
     if lower.contains("throttl") || matches!(code.as_deref(), Some("THROTTLED" | "LIMIT")) {
         let mut e = Error::new(ErrorKind::Throttled, what).with_code(code.unwrap_or_else(|| "Throttled".into()));
         if let Some(d) = backoff(&lower) {
             e = e.with_retry_after(d);
         }
-        return e.with_hint("The server is throttling this mailbox or application; wait and retry with fewer parallel connections.");
+        return e.with_hint(
+            "The server is throttling this mailbox or application; wait and retry with fewer parallel connections.",
+        );
     }
-    if command == "AUTHENTICATE" || command == "AUTH" || matches!(code.as_deref(), Some("AUTHENTICATIONFAILED" | "AUTH")) {
+    if command == "AUTHENTICATE"
+        || command == "AUTH"
+        || matches!(code.as_deref(), Some("AUTHENTICATIONFAILED" | "AUTH"))
+    {
         return Error::new(ErrorKind::Auth, what)
             .with_code(code.unwrap_or_else(|| "AUTHENTICATIONFAILED".into()))
             .with_hint(hint_auth_failed(proto));
@@ -201,7 +204,8 @@ fn backoff(lower: &str) -> Option<Duration> {
 pub(crate) fn bye_error(text: &str) -> Error {
     let e = Error::new(ErrorKind::Network, format!("the IMAP server ended the session: {text}"));
     if text.contains("AccessTokenExpired") {
-        e.with_code("AccessTokenExpired").with_hint("The access token expired during the session; a new session needs a fresh token.")
+        e.with_code("AccessTokenExpired")
+            .with_hint("The access token expired during the session; a new session needs a fresh token.")
     } else {
         e
     }
@@ -223,7 +227,10 @@ mod tests {
         assert_eq!(classify(b"* BYE Session invalidated - AccessTokenExpired\r\n"), Kind::Bye);
         assert_eq!(classify(b"* 3 EXISTS\r\n"), Kind::Untagged);
         assert_eq!(classify(b"+ idling\r\n"), Kind::Continuation);
-        assert_eq!(bye_text(b"* BYE Session invalidated - AccessTokenExpired\r\n"), "Session invalidated - AccessTokenExpired");
+        assert_eq!(
+            bye_text(b"* BYE Session invalidated - AccessTokenExpired\r\n"),
+            "Session invalidated - AccessTokenExpired"
+        );
     }
 
     #[test]
@@ -243,7 +250,8 @@ mod tests {
         let e = refusal("AUTHENTICATE", &parse_completion("NO AUTHENTICATE failed."));
         assert_eq!(e.kind(), ErrorKind::Auth);
         assert!(e.hint().unwrap().contains("outlook.office365.com"));
-        let e = refusal("FETCH", &parse_completion("NO Request is throttled. Suggested Backoff Time: 1500 milliseconds"));
+        let e =
+            refusal("FETCH", &parse_completion("NO Request is throttled. Suggested Backoff Time: 1500 milliseconds"));
         assert_eq!(e.kind(), ErrorKind::Throttled);
         assert_eq!(e.retry_after(), Some(Duration::from_millis(1500)));
         let e = refusal("SELECT", &parse_completion("NO [NONEXISTENT] Mailbox doesn't exist: Nope"));

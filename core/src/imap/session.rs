@@ -187,7 +187,11 @@ impl Session {
                     let server = response::refusal("AUTHENTICATE", &c);
                     let err = match challenge {
                         Some(ch) if ch != ErrorChallenge::default() => {
-                            let final_reply = format!("{} {}", c.code.as_deref().map(|c| format!("[{c}]")).unwrap_or_default(), c.text);
+                            let final_reply = format!(
+                                "{} {}",
+                                c.code.as_deref().map(|c| format!("[{c}]")).unwrap_or_default(),
+                                c.text
+                            );
                             ch.to_error(mech, Some(final_reply.trim()))
                         }
                         _ => server,
@@ -241,7 +245,8 @@ impl Session {
                 Part::Text(t) => pending.extend_from_slice(t.as_bytes()),
                 Part::Literal(data) => {
                     let sync = !(literal_plus || (self.has_cap("LITERAL-") && data.len() <= 4096));
-                    pending.extend_from_slice(format!("{{{}{}}}\r\n", data.len(), if sync { "" } else { "+" }).as_bytes());
+                    pending
+                        .extend_from_slice(format!("{{{}{}}}\r\n", data.len(), if sync { "" } else { "+" }).as_bytes());
                     self.write(&pending)?;
                     pending.clear();
                     if sync {
@@ -358,7 +363,9 @@ impl Session {
                     // A server may send a small body as a quoted string.
                     let full = s.finish_response(line)?;
                     if let Some(data) = (!found).then(|| quoted_body(&full)).flatten() {
-                        out.writer().write_all(&data).map_err(|e| Error::io("cannot write the message to its destination", e))?;
+                        out.writer()
+                            .write_all(&data)
+                            .map_err(|e| Error::io("cannot write the message to its destination", e))?;
                         found = true;
                     }
                     Ok(())

@@ -111,10 +111,8 @@ impl Transport {
         stats: Arc<Stats>,
     ) -> Result<Transport> {
         let where_ = format!("{host}:{port}");
-        let addrs: Vec<_> = (host, port)
-            .to_socket_addrs()
-            .map_err(|e| Error::io(format!("cannot resolve {where_}"), e))?
-            .collect();
+        let addrs: Vec<_> =
+            (host, port).to_socket_addrs().map_err(|e| Error::io(format!("cannot resolve {where_}"), e))?.collect();
         let mut last = None;
         let mut tcp = None;
         for addr in addrs {
@@ -153,8 +151,7 @@ impl Transport {
     pub(crate) fn start_tls(mut self, trust: &TlsTrust) -> Result<Transport> {
         if self.start < self.buf.len() {
             // Bytes after the STARTTLS reply would be plaintext injected before TLS.
-            return Err(Error::protocol("the server sent data before the TLS handshake")
-                .with_kind(ErrorKind::Tls));
+            return Err(Error::protocol("the server sent data before the TLS handshake").with_kind(ErrorKind::Tls));
         }
         let Stream::Plain(mut tcp) = self.stream else {
             return Err(Error::internal("TLS started twice on one connection"));
@@ -164,9 +161,8 @@ impl Transport {
         let mut conn = ClientConnection::new(trust.client_config(), name)
             .map_err(|e| Error::new(ErrorKind::Tls, "cannot start TLS").with_source(e))?;
         while conn.is_handshaking() {
-            conn.complete_io(&mut tcp).map_err(|e| {
-                Error::io(format!("TLS handshake with {} failed", self.host), e).with_hint_if_tls()
-            })?;
+            conn.complete_io(&mut tcp)
+                .map_err(|e| Error::io(format!("TLS handshake with {} failed", self.host), e).with_hint_if_tls())?;
         }
         self.stream = Stream::Tls(Box::new(StreamOwned::new(conn, tcp)));
         self.buf.clear();
@@ -282,10 +278,7 @@ impl Transport {
         let tcp = self.stream.tcp();
         tcp.set_nonblocking(true).map_err(|e| Error::io("cannot poll socket", e))?;
         let res = self.fill_nonblocking();
-        self.stream
-            .tcp()
-            .set_nonblocking(false)
-            .map_err(|e| Error::io("cannot poll socket", e))?;
+        self.stream.tcp().set_nonblocking(false).map_err(|e| Error::io("cannot poll socket", e))?;
         res
     }
 

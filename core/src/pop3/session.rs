@@ -42,9 +42,10 @@ fn status(command: &str, line: &[u8]) -> Result<String> {
     if let Some(rest) = text.strip_prefix("+OK") {
         return Ok(rest.trim_start().to_owned());
     }
-    let rest = text.strip_prefix("-ERR").map(str::trim_start).ok_or_else(|| {
-        Error::protocol(format!("unexpected POP3 reply to {command}: {}", response::excerpt(line)))
-    })?;
+    let rest = text
+        .strip_prefix("-ERR")
+        .map(str::trim_start)
+        .ok_or_else(|| Error::protocol(format!("unexpected POP3 reply to {command}: {}", response::excerpt(line))))?;
     let c: Completion = response::parse_completion(&format!("NO {rest}"));
     debug_assert_eq!(c.status, Status::No);
     Err(response::refusal_in(Proto::Pop3, command, &c))
@@ -128,9 +129,11 @@ impl Session {
             self.write_line(&format!("AUTH {}", mech.name())).map_err(other)?;
             let go = self.read_line().map_err(AuthFailure::Other)?;
             if !go.starts_with(b"+ ") && go.trim_ascii_end() != b"+" {
-                return Err(AuthFailure::Rejected(status("AUTH", &go).err().unwrap_or_else(|| {
-                    Error::protocol("the POP3 server did not ask for the SASL response")
-                })));
+                return Err(AuthFailure::Rejected(
+                    status("AUTH", &go)
+                        .err()
+                        .unwrap_or_else(|| Error::protocol("the POP3 server did not ask for the SASL response")),
+                ));
             }
             self.write_line(ir.expose()).map_err(AuthFailure::Other)?;
         }
@@ -191,7 +194,11 @@ impl Session {
 
     /// Several commands with multi-line replies in one write (PIPELINING,
     /// RFC 2449 6.6); each reply goes to `sink(i, bytes)`.
-    pub(crate) fn multi_pipelined(&mut self, commands: &[String], sink: &mut dyn FnMut(usize, Result<Vec<u8>>)) -> Result<()> {
+    pub(crate) fn multi_pipelined(
+        &mut self,
+        commands: &[String],
+        sink: &mut dyn FnMut(usize, Result<Vec<u8>>),
+    ) -> Result<()> {
         let mut batch = Vec::new();
         for c in commands {
             self.t.stats().command();

@@ -36,8 +36,7 @@ pub fn stack() -> Option<Stack> {
 
 impl Stack {
     fn find() -> std::result::Result<Stack, String> {
-        let mut env: HashMap<String, String> =
-            std::env::vars().filter(|(k, _)| k.starts_with("MAILSTACK_")).collect();
+        let mut env: HashMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("MAILSTACK_")).collect();
         if !env.contains_key("MAILSTACK_IMAPS_PORT") {
             let dir = std::env::var("MAILSTACK_DIR")
                 .or_else(|_| std::env::var("STACK_DIR"))
