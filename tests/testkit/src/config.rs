@@ -131,14 +131,8 @@ impl Config {
             .roles(GRAPH_RESOURCE, graph_roles);
         let mut cert_app = App::confidential(CERT_APP_ID, TENANT_ID)
             .display_name("oauthmail certificate app")
-            .roles(
-                OUTLOOK_RESOURCE,
-                OUTLOOK_APP_ROLES.iter().map(|r| r.to_string()).collect(),
-            )
-            .roles(
-                GRAPH_RESOURCE,
-                GRAPH_APP_ROLES.iter().map(|r| r.to_string()).collect(),
-            );
+            .roles(OUTLOOK_RESOURCE, OUTLOOK_APP_ROLES.iter().map(|r| r.to_string()).collect())
+            .roles(GRAPH_RESOURCE, GRAPH_APP_ROLES.iter().map(|r| r.to_string()).collect());
         cert_app.generate_certificate = true;
         Config::new()
             .tenant(TENANT_ID, &[TENANT_DOMAIN])
@@ -167,10 +161,7 @@ impl Config {
     }
 
     pub fn tenant(mut self, id: &str, domains: &[&str]) -> Config {
-        self.tenants.push(Tenant {
-            id: id.into(),
-            domains: domains.iter().map(|d| d.to_string()).collect(),
-        });
+        self.tenants.push(Tenant { id: id.into(), domains: domains.iter().map(|d| d.to_string()).collect() });
         self
     }
 
@@ -224,33 +215,24 @@ impl Config {
 
     /// Changes one registered user in place.
     pub fn modify_user(mut self, username: &str, change: impl FnOnce(&mut User)) -> Config {
-        if let Some(user) = self
-            .users
-            .iter_mut()
-            .find(|u| u.username.eq_ignore_ascii_case(username))
-        {
+        if let Some(user) = self.users.iter_mut().find(|u| u.username.eq_ignore_ascii_case(username)) {
             change(user);
         }
         self
     }
 
     pub(crate) fn find_tenant(&self, name: &str) -> Option<&Tenant> {
-        self.tenants.iter().find(|t| {
-            t.id.eq_ignore_ascii_case(name)
-                || t.domains.iter().any(|d| d.eq_ignore_ascii_case(name))
-        })
+        self.tenants
+            .iter()
+            .find(|t| t.id.eq_ignore_ascii_case(name) || t.domains.iter().any(|d| d.eq_ignore_ascii_case(name)))
     }
 
     pub(crate) fn find_app(&self, client_id: &str) -> Option<&App> {
-        self.apps
-            .iter()
-            .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+        self.apps.iter().find(|a| a.client_id.eq_ignore_ascii_case(client_id))
     }
 
     pub(crate) fn find_user(&self, username: &str) -> Option<&User> {
-        self.users
-            .iter()
-            .find(|u| u.username.eq_ignore_ascii_case(username))
+        self.users.iter().find(|u| u.username.eq_ignore_ascii_case(username))
     }
 }
 
@@ -268,10 +250,7 @@ impl App {
 
     /// A public client (no client authentication).
     pub fn public(client_id: &str, tenant: &str) -> App {
-        App {
-            public_client: true,
-            ..App::confidential(client_id, tenant)
-        }
+        App { public_client: true, ..App::confidential(client_id, tenant) }
     }
 
     pub fn display_name(mut self, name: &str) -> App {
@@ -280,18 +259,12 @@ impl App {
     }
 
     pub fn secret(mut self, value: &str) -> App {
-        self.secrets.push(AppSecret {
-            value: value.into(),
-            expired: false,
-        });
+        self.secrets.push(AppSecret { value: value.into(), expired: false });
         self
     }
 
     pub fn expired_secret(mut self, value: &str) -> App {
-        self.secrets.push(AppSecret {
-            value: value.into(),
-            expired: true,
-        });
+        self.secrets.push(AppSecret { value: value.into(), expired: true });
         self
     }
 
@@ -302,8 +275,7 @@ impl App {
     }
 
     pub fn roles(mut self, resource: &str, roles: Vec<String>) -> App {
-        self.roles
-            .insert(resource.trim_end_matches('/').into(), roles);
+        self.roles.insert(resource.trim_end_matches('/').into(), roles);
         self
     }
 

@@ -37,13 +37,8 @@ struct Lifetime {
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(req: &Request) -> Result<T, Response> {
-    let body: &[u8] = if req.body.is_empty() {
-        b"{}"
-    } else {
-        &req.body
-    };
-    serde_json::from_slice(body)
-        .map_err(|e| Response::json(400, &json!({"error": format!("bad JSON body: {e}")})))
+    let body: &[u8] = if req.body.is_empty() { b"{}" } else { &req.body };
+    serde_json::from_slice(body).map_err(|e| Response::json(400, &json!({"error": format!("bad JSON body: {e}")})))
 }
 
 fn ok(value: Value) -> Response {
@@ -66,9 +61,7 @@ pub(crate) fn handle(shared: &Shared, endpoint: &str, req: &Request) -> Response
         ("GET", "requests") => {
             let requests = shared.log.all();
             let token_requests = requests.iter().filter(|r| r.is_token_request()).count();
-            Ok(ok(
-                json!({"requests": requests, "token_requests": token_requests}),
-            ))
+            Ok(ok(json!({"requests": requests, "token_requests": token_requests})))
         }
         ("DELETE", "requests") => {
             shared.log.clear();
@@ -76,9 +69,7 @@ pub(crate) fn handle(shared: &Shared, endpoint: &str, req: &Request) -> Response
         }
         ("POST", "device/approve") => parse::<DeviceAction>(req).map(|a| {
             let user = a.user.unwrap_or_else(|| crate::fixture::ALICE.into());
-            let n = shared
-                .identity
-                .approve_device_code(&user, a.user_code.as_deref());
+            let n = shared.identity.approve_device_code(&user, a.user_code.as_deref());
             ok(json!({"approved": n}))
         }),
         ("POST", "device/deny") => parse::<DeviceAction>(req).map(|a| {
@@ -124,19 +115,14 @@ pub(crate) fn handle(shared: &Shared, endpoint: &str, req: &Request) -> Response
                            "size": m.raw.len(), "raw_base64": STANDARD.encode(&m.raw)})
                 })
                 .collect();
-            Ok(ok(
-                json!({"user": user, "folder": folder, "folders": shared.store.folders(user), "messages": messages}),
-            ))
+            Ok(ok(json!({"user": user, "folder": folder, "folders": shared.store.folders(user), "messages": messages})))
         }
         ("POST", "seed") => parse::<Seed>(req).map(|s| {
             let folder = s.folder.as_deref().unwrap_or(INBOX);
-            let uids = shared
-                .store
-                .seed_folder(&s.user, folder, s.count, s.start_index);
+            let uids = shared.store.seed_folder(&s.user, folder, s.count, s.start_index);
             ok(json!({"uids": uids}))
         }),
-        ("POST", "token") => parse::<TokenRequest>(req)
-            .map(|t| ok(json!({"access_token": shared.identity.mint(&t)}))),
+        ("POST", "token") => parse::<TokenRequest>(req).map(|t| ok(json!({"access_token": shared.identity.mint(&t)}))),
         _ => Err(Response::json(
             404,
             &json!({"error": format!("no control endpoint {} /testkit/{endpoint}", req.method)}),

@@ -31,9 +31,7 @@ pub(crate) struct FaultQueue<F> {
 
 impl<F: Clone> FaultQueue<F> {
     pub fn new() -> Self {
-        FaultQueue {
-            queue: Mutex::new(VecDeque::new()),
-        }
+        FaultQueue { queue: Mutex::new(VecDeque::new()) }
     }
 
     pub fn push(&self, fault: F, count: usize) {
@@ -95,9 +93,7 @@ impl FaultSpec {
     /// The HTTP fault this spec names (`throttle`, `server_error`, `slow`, `malformed_json`, `drop`).
     pub fn http_fault(&self) -> Result<Fault, String> {
         Ok(match self.fault.as_str() {
-            "throttle" => Fault::Throttle {
-                retry_after_secs: self.retry_after.unwrap_or(1),
-            },
+            "throttle" => Fault::Throttle { retry_after_secs: self.retry_after.unwrap_or(1) },
             "server_error" => {
                 let status = self.status.unwrap_or(503);
                 if status != 500 && status != 503 {
@@ -161,10 +157,7 @@ mod tests {
         assert_eq!(q.take(), None);
         q.push(Fault::MalformedJson, 1);
         q.push(Fault::DropConnection, 1);
-        assert_eq!(
-            q.take_if(|f| *f == Fault::DropConnection),
-            Some(Fault::DropConnection)
-        );
+        assert_eq!(q.take_if(|f| *f == Fault::DropConnection), Some(Fault::DropConnection));
         assert_eq!(q.take_if(|f| *f == Fault::DropConnection), None);
         assert_eq!(q.take(), Some(Fault::MalformedJson));
     }

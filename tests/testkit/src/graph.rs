@@ -47,20 +47,13 @@ fn graph_error(status: u16, code: &str, message: &str) -> Response {
             "request-id": random_uuid(), "client-request-id": random_uuid()}}}),
     );
     if status == 401 {
-        resp = resp.with_header(
-            "WWW-Authenticate",
-            "Bearer realm=\"\", error=\"invalid_token\"",
-        );
+        resp = resp.with_header("WWW-Authenticate", "Bearer realm=\"\", error=\"invalid_token\"");
     }
     resp
 }
 
 fn access_denied() -> Response {
-    graph_error(
-        403,
-        "ErrorAccessDenied",
-        "Access is denied. Check credentials and try again.",
-    )
+    graph_error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
 }
 
 fn invalid_token(message: &str) -> Response {
@@ -86,30 +79,18 @@ pub(crate) fn handle(shared: &Shared, req: &Request) -> Option<Outcome> {
         }
     };
     if req.method != "POST" {
-        return Some(Outcome::Respond(graph_error(
-            405,
-            "Request_BadRequest",
-            "Only POST is supported.",
-        )));
+        return Some(Outcome::Respond(graph_error(405, "Request_BadRequest", "Only POST is supported.")));
     }
     let target = target.map(|t| percent_decode(&t));
     Some(match shared.graph_faults.take() {
         Some(GraphFault::DropConnection) => Outcome::Drop,
         Some(GraphFault::Throttle { retry_after_secs }) => Outcome::Respond(
-            graph_error(
-                429,
-                "ApplicationThrottled",
-                "Application is over its MailboxConcurrency limit.",
-            )
-            .with_header("Retry-After", &retry_after_secs.to_string()),
+            graph_error(429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.")
+                .with_header("Retry-After", &retry_after_secs.to_string()),
         ),
         Some(GraphFault::ServerError(status)) => Outcome::Respond(graph_error(
             status,
-            if status == 503 {
-                "ServiceUnavailable"
-            } else {
-                "InternalServerError"
-            },
+            if status == 503 { "ServiceUnavailable" } else { "InternalServerError" },
             "The service is temporarily unavailable. Please try again later.",
         )),
         Some(GraphFault::AccessDenied) => Outcome::Respond(access_denied()),
@@ -118,9 +99,9 @@ pub(crate) fn handle(shared: &Shared, req: &Request) -> Option<Outcome> {
             "MailboxNotEnabledForRESTAPI",
             "The mailbox is either inactive, soft-deleted, or is hosted on-premise.",
         )),
-        Some(GraphFault::InvalidToken) => Outcome::Respond(invalid_token(
-            "Lifetime validation failed, the token is expired.",
-        )),
+        Some(GraphFault::InvalidToken) => {
+            Outcome::Respond(invalid_token("Lifetime validation failed, the token is expired."))
+        }
         Some(GraphFault::Slow(delay)) => {
             std::thread::sleep(delay);
             Outcome::Respond(send_mail(shared, req, target.as_deref()))
@@ -144,12 +125,7 @@ fn authorize(shared: &Shared, req: &Request, target: Option<&str>) -> Result<Str
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| invalid_token("Access token is empty."))?;
-    let claims = tokens::verify(
-        shared.identity.key(),
-        token,
-        &[GRAPH_RESOURCE, GRAPH_APP_ID_URI],
-    )
-    .map_err(|r| {
+    let claims = tokens::verify(shared.identity.key(), token, &[GRAPH_RESOURCE, GRAPH_APP_ID_URI]).map_err(|r| {
         invalid_token(match r {
             TokenRejection::Expired => "Lifetime validation failed, the token is expired.",
             TokenRejection::BadSignature => "Signature validation failed.",
@@ -174,24 +150,16 @@ fn authorize(shared: &Shared, req: &Request, target: Option<&str>) -> Result<Str
             .and_then(Value::as_array)
             .is_some_and(|r| r.iter().any(|r| r.as_str() == Some("Mail.Send")));
         let Some(mailbox) = target else {
-            return Err(bad_request(
-                "BadRequest",
-                "/me request is only valid with delegated authentication flow.",
-            ));
+            return Err(bad_request("BadRequest", "/me request is only valid with delegated authentication flow."));
         };
-        let bound_elsewhere =
-            claim("preferred_username").is_some_and(|b| !b.eq_ignore_ascii_case(mailbox));
+        let bound_elsewhere = claim("preferred_username").is_some_and(|b| !b.eq_ignore_ascii_case(mailbox));
         if !has_role || bound_elsewhere {
             return Err(access_denied());
         }
         mailbox.to_string()
     };
     if !shared.is_mailbox(&mailbox) {
-        return Err(graph_error(
-            404,
-            "ErrorInvalidUser",
-            &format!("The requested user '{mailbox}' is invalid."),
-        ));
+        return Err(graph_error(404, "ErrorInvalidUser", &format!("The requested user '{mailbox}' is invalid.")));
     }
     Ok(mailbox.to_ascii_lowercase())
 }
@@ -205,49 +173,26 @@ fn send_mail(shared: &Shared, req: &Request, target: Option<&str>) -> Response {
 
 fn deliver(shared: &Shared, req: &Request, mailbox: &str) -> Result<(), Response> {
     if req.body.len() > MAX_REQUEST {
-        return Err(graph_error(
-            413,
-            "RequestBodyTooLarge",
-            "The maximum request length supported is 4MB.",
-        ));
+        return Err(graph_error(413, "RequestBodyTooLarge", "The maximum request length supported is 4MB."));
     }
-    let is_mime = req
-        .header("content-type")
-        .is_some_and(|c| c.to_ascii_lowercase().starts_with("text/plain"));
+    let is_mime = req.header("content-type").is_some_and(|c| c.to_ascii_lowercase().starts_with("text/plain"));
     let (raw, recipients, save) = if is_mime {
-        let text: String = String::from_utf8_lossy(&req.body)
-            .split_whitespace()
-            .collect();
+        let text: String = String::from_utf8_lossy(&req.body).split_whitespace().collect();
         let raw = STANDARD.decode(text).map_err(|_| {
-            bad_request(
-                "ErrorMimeContentInvalidBase64String",
-                "Invalid base64 string for MIME content.",
-            )
+            bad_request("ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content.")
         })?;
         let recipients = header_addresses(&raw, &["to", "cc", "bcc"]);
         (raw, recipients, true)
     } else {
         if req.body.is_empty() {
-            return Err(bad_request(
-                "BadRequest",
-                "Empty Payload. JSON content expected.",
-            ));
+            return Err(bad_request("BadRequest", "Empty Payload. JSON content expected."));
         }
-        let body: Value = serde_json::from_slice(&req.body).map_err(|e| {
-            bad_request(
-                "BadRequest",
-                &format!("Unable to read JSON request payload: {e}"),
-            )
-        })?;
+        let body: Value = serde_json::from_slice(&req.body)
+            .map_err(|e| bad_request("BadRequest", &format!("Unable to read JSON request payload: {e}")))?;
         let message = body
             .get("message")
             .filter(|m| m.is_object())
-            .ok_or_else(|| {
-                bad_request(
-                    "ErrorInvalidRequest",
-                    "The 'message' parameter is required.",
-                )
-            })?;
+            .ok_or_else(|| bad_request("ErrorInvalidRequest", "The 'message' parameter is required."))?;
         let from = message["from"]["emailAddress"]["address"].as_str();
         if let Some(from) = from
             && !shared.may_send_as(mailbox, from)
@@ -264,22 +209,12 @@ fn deliver(shared: &Shared, req: &Request, mailbox: &str) -> Result<(), Response
             .flat_map(|k| message[*k].as_array().cloned().unwrap_or_default())
             .filter_map(|r| r["emailAddress"]["address"].as_str().map(str::to_string))
             .collect();
-        (
-            raw,
-            recipients,
-            body["saveToSentItems"].as_bool().unwrap_or(true),
-        )
+        (raw, recipients, body["saveToSentItems"].as_bool().unwrap_or(true))
     };
-    let mut recipients: Vec<String> = recipients
-        .into_iter()
-        .map(|r| r.to_ascii_lowercase())
-        .collect();
+    let mut recipients: Vec<String> = recipients.into_iter().map(|r| r.to_ascii_lowercase()).collect();
     recipients.dedup();
     if recipients.is_empty() {
-        return Err(bad_request(
-            "ErrorInvalidRecipients",
-            "At least one recipient is required, but none were found.",
-        ));
+        return Err(bad_request("ErrorInvalidRecipients", "At least one recipient is required, but none were found."));
     }
     // Unknown addresses in the tenant's domains would bounce later at Exchange; they are dropped.
     for rcpt in recipients.iter().filter(|r| shared.accepts_recipient(r)) {
@@ -288,19 +223,14 @@ fn deliver(shared: &Shared, req: &Request, mailbox: &str) -> Result<(), Response
     if save {
         shared.store.append(mailbox, SENT_ITEMS, &raw, &["\\Seen"]);
     }
-    shared
-        .graph_sent
-        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    shared.graph_sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     Ok(())
 }
 
 /// Header values must not smuggle in more headers.
 fn clean(value: &str) -> Result<&str, Response> {
     if value.contains(['\r', '\n']) {
-        return Err(bad_request(
-            "ErrorInvalidRequest",
-            "Header values must not contain line breaks.",
-        ));
+        return Err(bad_request("ErrorInvalidRequest", "Header values must not contain line breaks."));
     }
     Ok(value)
 }
@@ -311,35 +241,20 @@ fn format_address(recipient: &Value) -> Result<Option<String>, Response> {
     };
     let address = clean(address)?;
     if !address.contains('@') {
-        return Err(bad_request(
-            "ErrorInvalidRecipients",
-            &format!("The address '{address}' is invalid."),
-        ));
+        return Err(bad_request("ErrorInvalidRecipients", &format!("The address '{address}' is invalid.")));
     }
-    Ok(Some(
-        match recipient["emailAddress"]["name"]
-            .as_str()
-            .filter(|n| !n.is_empty())
-        {
-            Some(name) if name.is_ascii() => {
-                format!(
-                    "\"{}\" <{address}>",
-                    clean(name)?.replace('\\', "\\\\").replace('"', "\\\"")
-                )
-            }
-            Some(name) => format!("{} <{address}>", encode_header_text(clean(name)?)),
-            None => address.to_string(),
-        },
-    ))
+    Ok(Some(match recipient["emailAddress"]["name"].as_str().filter(|n| !n.is_empty()) {
+        Some(name) if name.is_ascii() => {
+            format!("\"{}\" <{address}>", clean(name)?.replace('\\', "\\\\").replace('"', "\\\""))
+        }
+        Some(name) => format!("{} <{address}>", encode_header_text(clean(name)?)),
+        None => address.to_string(),
+    }))
 }
 
 fn address_list(message: &Value, key: &str) -> Result<Option<String>, Response> {
     let mut out = Vec::new();
-    for r in message[key]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-    {
+    for r in message[key].as_array().map(Vec::as_slice).unwrap_or_default() {
         out.extend(format_address(r)?);
     }
     Ok((!out.is_empty()).then(|| out.join(", ")))
@@ -353,11 +268,7 @@ fn build_mime(mailbox: &str, message: &Value) -> Result<Vec<u8>, Response> {
     if let Some(sender) = format_address(&message["sender"])? {
         head.push_str(&format!("Sender: {sender}\r\n"));
     }
-    for (key, header) in [
-        ("toRecipients", "To"),
-        ("ccRecipients", "Cc"),
-        ("replyTo", "Reply-To"),
-    ] {
+    for (key, header) in [("toRecipients", "To"), ("ccRecipients", "Cc"), ("replyTo", "Reply-To")] {
         if let Some(list) = address_list(message, key)? {
             head.push_str(&format!("{header}: {list}\r\n"));
         }
@@ -366,48 +277,32 @@ fn build_mime(mailbox: &str, message: &Value) -> Result<Vec<u8>, Response> {
     head.push_str(&format!("Subject: {}\r\n", encode_header_text(subject)));
     head.push_str(&format!("Date: {}\r\n", format_rfc5322_date(now_secs())));
     head.push_str(&format!("Message-ID: <{}@testkit>\r\n", random_uuid()));
-    for h in message["internetMessageHeaders"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-    {
+    for h in message["internetMessageHeaders"].as_array().map(Vec::as_slice).unwrap_or_default() {
         let name = clean(h["name"].as_str().unwrap_or(""))?;
-        if !name.to_ascii_lowercase().starts_with("x-") || name.contains(':') || name.contains(' ')
-        {
+        if !name.to_ascii_lowercase().starts_with("x-") || name.contains(':') || name.contains(' ') {
             return Err(bad_request(
                 "InvalidInternetMessageHeader",
-                &format!(
-                    "The internet message header name '{name}' should start with 'x-' or 'X-'."
-                ),
+                &format!("The internet message header name '{name}' should start with 'x-' or 'X-'."),
             ));
         }
-        head.push_str(&format!(
-            "{name}: {}\r\n",
-            encode_header_text(clean(h["value"].as_str().unwrap_or(""))?)
-        ));
+        head.push_str(&format!("{name}: {}\r\n", encode_header_text(clean(h["value"].as_str().unwrap_or(""))?)));
     }
     head.push_str("MIME-Version: 1.0\r\n");
 
-    let html = message["body"]["contentType"]
-        .as_str()
-        .is_some_and(|c| c.eq_ignore_ascii_case("html"));
+    let html = message["body"]["contentType"].as_str().is_some_and(|c| c.eq_ignore_ascii_case("html"));
     let content = message["body"]["content"].as_str().unwrap_or("");
     let body_part = format!(
         "Content-Type: text/{}; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}",
         if html { "html" } else { "plain" },
         base64_lines(content.as_bytes())
     );
-    let attachments = message["attachments"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let attachments = message["attachments"].as_array().map(Vec::as_slice).unwrap_or_default();
     if attachments.is_empty() {
         return Ok(format!("{head}{body_part}").into_bytes());
     }
     let boundary = format!("testkit-{}", random_uuid());
-    let mut out = format!(
-        "{head}Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n--{boundary}\r\n{body_part}"
-    );
+    let mut out =
+        format!("{head}Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n--{boundary}\r\n{body_part}");
     for a in attachments {
         if a["@odata.type"].as_str() != Some("#microsoft.graph.fileAttachment") {
             return Err(bad_request(
@@ -416,19 +311,10 @@ fn build_mime(mailbox: &str, message: &Value) -> Result<Vec<u8>, Response> {
             ));
         }
         let name = clean(a["name"].as_str().unwrap_or("attachment"))?;
-        let content_type = clean(
-            a["contentType"]
-                .as_str()
-                .unwrap_or("application/octet-stream"),
-        )?;
-        let bytes = STANDARD
-            .decode(a["contentBytes"].as_str().unwrap_or(""))
-            .map_err(|_| {
-                bad_request(
-                    "ErrorInvalidRequest",
-                    &format!("Attachment '{name}' has invalid contentBytes."),
-                )
-            })?;
+        let content_type = clean(a["contentType"].as_str().unwrap_or("application/octet-stream"))?;
+        let bytes = STANDARD.decode(a["contentBytes"].as_str().unwrap_or("")).map_err(|_| {
+            bad_request("ErrorInvalidRequest", &format!("Attachment '{name}' has invalid contentBytes."))
+        })?;
         let encoded_name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
         let inline = a["isInline"].as_bool().unwrap_or(false);
         out.push_str(&format!(
@@ -440,10 +326,7 @@ fn build_mime(mailbox: &str, message: &Value) -> Result<Vec<u8>, Response> {
         if let Some(cid) = a["contentId"].as_str() {
             out.push_str(&format!("Content-ID: <{}>\r\n", clean(cid)?));
         }
-        out.push_str(&format!(
-            "Content-Transfer-Encoding: base64\r\n\r\n{}",
-            base64_lines(&bytes)
-        ));
+        out.push_str(&format!("Content-Transfer-Encoding: base64\r\n\r\n{}", base64_lines(&bytes)));
     }
     out.push_str(&format!("--{boundary}--\r\n"));
     Ok(out.into_bytes())
@@ -452,13 +335,7 @@ fn build_mime(mailbox: &str, message: &Value) -> Result<Vec<u8>, Response> {
 /// Addresses in the named headers of a raw message (unfolded; `<addr>` or bare `a@b`).
 fn header_addresses(raw: &[u8], names: &[&str]) -> Vec<String> {
     let text = String::from_utf8_lossy(raw);
-    let head = text
-        .split("\r\n\r\n")
-        .next()
-        .unwrap_or("")
-        .split("\n\n")
-        .next()
-        .unwrap_or("");
+    let head = text.split("\r\n\r\n").next().unwrap_or("").split("\n\n").next().unwrap_or("");
     let mut headers: Vec<String> = Vec::new();
     for line in head.lines() {
         match (line.starts_with([' ', '\t']), headers.last_mut()) {
@@ -494,10 +371,7 @@ mod tests {
     #[test]
     fn finds_mime_recipients() {
         let raw = b"From: a@x\r\nTo: \"B, Bee\" <b@x>,\r\n c@x\r\nCc: d@x\r\nSubject: hi\r\n\r\nTo: not@header\r\n";
-        assert_eq!(
-            header_addresses(raw, &["to", "cc"]),
-            vec!["b@x", "c@x", "d@x"]
-        );
+        assert_eq!(header_addresses(raw, &["to", "cc"]), vec!["b@x", "c@x", "d@x"]);
     }
 
     #[test]

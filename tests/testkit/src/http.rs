@@ -19,29 +19,20 @@ pub(crate) struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     pub fn query_param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// The body as `application/x-www-form-urlencoded` pairs.
     pub fn form(&self) -> Vec<(String, String)> {
-        url::form_urlencoded::parse(&self.body)
-            .into_owned()
-            .collect()
+        url::form_urlencoded::parse(&self.body).into_owned().collect()
     }
 
     fn wants_close(&self) -> bool {
-        self.header("connection")
-            .is_some_and(|v| v.eq_ignore_ascii_case("close"))
+        self.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"))
     }
 }
 
@@ -54,11 +45,7 @@ pub(crate) struct Response {
 
 impl Response {
     pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
-        Response {
-            status,
-            headers: vec![("Content-Type".into(), content_type.into())],
-            body: body.into(),
-        }
+        Response { status, headers: vec![("Content-Type".into(), content_type.into())], body: body.into() }
     }
 
     pub fn json(status: u16, value: &Value) -> Response {
@@ -70,11 +57,7 @@ impl Response {
     }
 
     pub fn empty(status: u16) -> Response {
-        Response {
-            status,
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
+        Response { status, headers: Vec::new(), body: Vec::new() }
     }
 
     pub fn redirect(location: &str) -> Response {
@@ -93,9 +76,7 @@ fn bad(msg: &str) -> io::Error {
 
 fn read_line(reader: &mut impl BufRead) -> io::Result<Option<String>> {
     let mut line = Vec::new();
-    let n = reader
-        .take(MAX_LINE as u64 + 1)
-        .read_until(b'\n', &mut line)?;
+    let n = reader.take(MAX_LINE as u64 + 1).read_until(b'\n', &mut line)?;
     if n == 0 {
         return Ok(None);
     }
@@ -116,8 +97,7 @@ pub(crate) fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Reque
         }
     };
     let mut parts = request_line.split(' ');
-    let (Some(method), Some(target), Some(_version)) = (parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(method), Some(target), Some(_version)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(bad("bad request line"));
     };
     let mut headers = Vec::new();
@@ -133,24 +113,11 @@ pub(crate) fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Reque
         headers.push((name.trim().to_string(), value.trim().to_string()));
     }
     let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (
-            p,
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect(),
-        ),
+        Some((p, q)) => (p, url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()),
         None => (target, Vec::new()),
     };
-    let mut request = Request {
-        method: method.to_string(),
-        path: path.to_string(),
-        query,
-        headers,
-        body: Vec::new(),
-    };
-    let chunked = request
-        .header("transfer-encoding")
-        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    let mut request = Request { method: method.to_string(), path: path.to_string(), query, headers, body: Vec::new() };
+    let chunked = request.header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
     if chunked {
         request.body = read_chunked(reader)?;
     } else if let Some(len) = request.header("content-length") {
@@ -257,10 +224,7 @@ mod tests {
         assert_eq!(req.method, "POST");
         assert_eq!(req.path, "/t/oauth2/v2.0/token");
         assert_eq!(req.query_param("x"), Some("1"));
-        assert_eq!(
-            req.form(),
-            vec![("a".into(), "b".into()), ("c".into(), "d".into())]
-        );
+        assert_eq!(req.form(), vec![("a".into(), "b".into()), ("c".into(), "d".into())]);
 
         let raw = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
         let req = read_request(&mut &raw[..]).unwrap().unwrap();

@@ -8,11 +8,7 @@ use crate::util::{b64url, b64url_decode};
 /// Signs `claims` with `key`; the header carries `typ: "JWT"` (Dovecot insists) and the key id.
 pub(crate) fn sign(key: &RsaKey, claims: &Value) -> String {
     let header = serde_json::json!({"typ": "JWT", "alg": "RS256", "kid": key.kid()});
-    let signing_input = format!(
-        "{}.{}",
-        b64url(header.to_string().as_bytes()),
-        b64url(claims.to_string().as_bytes())
-    );
+    let signing_input = format!("{}.{}", b64url(header.to_string().as_bytes()), b64url(claims.to_string().as_bytes()));
     let signature = key.sign(signing_input.as_bytes());
     format!("{signing_input}.{}", b64url(&signature))
 }
@@ -37,10 +33,5 @@ pub(crate) fn parse(token: &str) -> Option<Parsed> {
     if !header.is_object() || !claims.is_object() {
         return None;
     }
-    Some(Parsed {
-        header,
-        claims,
-        signing_input: format!("{h}.{c}"),
-        signature: b64url_decode(s)?,
-    })
+    Some(Parsed { header, claims, signing_input: format!("{h}.{c}"), signature: b64url_decode(s)? })
 }

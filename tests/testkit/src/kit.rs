@@ -121,33 +121,21 @@ fn write_file(path: &Path, contents: &str) -> io::Result<()> {
 type RegisteredCertificates = HashMap<String, Vec<Vec<u8>>>;
 
 /// Registered certificates per lower-cased client id, generating those asked for.
-fn app_certificates(
-    config: &Config,
-    dir: &Path,
-) -> io::Result<(RegisteredCertificates, Vec<CertApp>)> {
+fn app_certificates(config: &Config, dir: &Path) -> io::Result<(RegisteredCertificates, Vec<CertApp>)> {
     let mut registered = RegisteredCertificates::new();
     let mut generated = Vec::new();
     let mut next_key = 1; // key 0 signs JWTs
     for app in &config.apps {
-        let entry = registered
-            .entry(app.client_id.to_ascii_lowercase())
-            .or_default();
+        let entry = registered.entry(app.client_id.to_ascii_lowercase()).or_default();
         for source in &app.certificates {
             let pem = if source.contains("-----BEGIN") {
                 source.clone()
             } else {
                 std::fs::read_to_string(source).map_err(|e| {
-                    io::Error::new(
-                        e.kind(),
-                        format!("certificate of app {}: {source}: {e}", app.client_id),
-                    )
+                    io::Error::new(e.kind(), format!("certificate of app {}: {source}: {e}", app.client_id))
                 })?
             };
-            entry.extend(
-                pki::certificates_from_pem(&pem)?
-                    .into_iter()
-                    .map(|c| c.to_vec()),
-            );
+            entry.extend(pki::certificates_from_pem(&pem)?.into_iter().map(|c| c.to_vec()));
         }
         if app.generate_certificate {
             let key = RsaKey::pooled(next_key)?;
@@ -161,17 +149,13 @@ fn app_certificates(
                 key_path: app_dir.join("key.pem"),
                 pem_path: app_dir.join("combined.pem"),
                 thumbprint_sha1: b64url(
-                    ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &cert.der)
-                        .as_ref(),
+                    ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &cert.der).as_ref(),
                 ),
                 thumbprint_sha256: b64url(&sha256(&cert.der)),
             };
             write_file(&info.cert_path, &cert.cert_pem)?;
             write_file(&info.key_path, &cert.key_pem)?;
-            write_file(
-                &info.pem_path,
-                &format!("{}{}", cert.cert_pem, cert.key_pem),
-            )?;
+            write_file(&info.pem_path, &format!("{}{}", cert.cert_pem, cert.key_pem))?;
             entry.push(cert.der);
             generated.push(info);
         }
@@ -182,9 +166,7 @@ fn app_certificates(
 impl TestKit {
     /// Starts the kit on 127.0.0.1 (ephemeral ports) with a freshly generated CA and keys.
     pub fn start(config: Config) -> io::Result<TestKit> {
-        let dir = tempfile::Builder::new()
-            .prefix("oauthmail-testkit-")
-            .tempdir()?;
+        let dir = tempfile::Builder::new().prefix("oauthmail-testkit-").tempdir()?;
         // The RSA keys are the slow part; make them in parallel with the TLS material.
         let (tls, jwt_key, certs) = std::thread::scope(|s| {
             let jwt = s.spawn(|| RsaKey::pooled(0));
@@ -317,10 +299,7 @@ impl TestKit {
 
     /// POSTs to `.../oauth2/v2.0/token`, successful or not (dropped ones included).
     pub fn token_requests(&self) -> usize {
-        self.requests()
-            .iter()
-            .filter(|r| r.is_token_request())
-            .count()
+        self.requests().iter().filter(|r| r.is_token_request()).count()
     }
 
     pub fn clear_requests(&self) {
@@ -413,11 +392,7 @@ impl TestKit {
 
     fn build_info(&self, https_port: u16) -> Value {
         let config = self.config();
-        let tenant_id = config
-            .tenants
-            .first()
-            .map(|t| t.id.clone())
-            .unwrap_or_default();
+        let tenant_id = config.tenants.first().map(|t| t.id.clone()).unwrap_or_default();
         let cert_app = self.cert_app.as_ref().map_or(Value::Null, |c| {
             json!({
                 "client_id": c.client_id,
@@ -461,27 +436,26 @@ fn serve_https(shared: &Shared, config: Arc<rustls::ServerConfig>, tcp: TcpStrea
 }
 
 fn is_faultable(req: &Request) -> bool {
-    req.method == "POST"
-        && (req.path.ends_with("/oauth2/v2.0/token")
-            || req.path.ends_with("/oauth2/v2.0/devicecode"))
+    req.method == "POST" && (req.path.ends_with("/oauth2/v2.0/token") || req.path.ends_with("/oauth2/v2.0/devicecode"))
 }
 
 fn fault_response(fault: &Fault) -> Outcome {
     let transient = |status: u16, code: u32, text: &str| {
-        let err =
-            crate::identity::errors::AadError::new(status, "temporarily_unavailable", code, text);
+        let err = crate::identity::errors::AadError::new(status, "temporarily_unavailable", code, text);
         err.to_response()
     };
     match fault {
         Fault::Throttle { retry_after_secs } => Outcome::Respond(
-            transient(429, 50196, "The server terminated an operation because it encountered a client request loop. Too many requests.")
-                .with_header("Retry-After", &retry_after_secs.to_string()),
+            transient(
+                429,
+                50196,
+                "The server terminated an operation because it encountered a client request loop. Too many requests.",
+            )
+            .with_header("Retry-After", &retry_after_secs.to_string()),
         ),
-        Fault::ServerError(status) => Outcome::Respond(transient(
-            *status,
-            90033,
-            "A transient error has occurred. Please try again.",
-        )),
+        Fault::ServerError(status) => {
+            Outcome::Respond(transient(*status, 90033, "A transient error has occurred. Please try again."))
+        }
         Fault::MalformedJson => Outcome::Respond(Response::new(
             200,
             "application/json; charset=utf-8",
@@ -500,18 +474,17 @@ fn route(shared: &Shared, req: &Request) -> Outcome {
         log_request(shared, req, &outcome, None);
         return outcome;
     }
-    let fault = if is_faultable(req) {
-        shared.faults.take()
-    } else {
-        None
-    };
+    let fault = if is_faultable(req) { shared.faults.take() } else { None };
     let outcome = match &fault {
         None | Some(Fault::Slow(_)) => {
             if let Some(Fault::Slow(delay)) = &fault {
                 std::thread::sleep(*delay);
             }
             Outcome::Respond(shared.identity.handle(req).unwrap_or_else(|| {
-                Response::json(404, &json!({"error": "not_found", "error_description": format!("no endpoint {}", req.path)}))
+                Response::json(
+                    404,
+                    &json!({"error": "not_found", "error_description": format!("no endpoint {}", req.path)}),
+                )
             }))
         }
         Some(f) => fault_response(f),
@@ -521,14 +494,8 @@ fn route(shared: &Shared, req: &Request) -> Outcome {
 }
 
 fn log_request(shared: &Shared, req: &Request, outcome: &Outcome, fault: Option<&Fault>) {
-    let is_form = req
-        .header("content-type")
-        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
-    let form = if req.method == "POST" && is_form {
-        req.form()
-    } else {
-        Vec::new()
-    };
+    let is_form = req.header("content-type").is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    let form = if req.method == "POST" && is_form { req.form() } else { Vec::new() };
     let field = |name: &str| {
         form.iter()
             .find(|(k, _)| k == name)

@@ -33,28 +33,20 @@ impl Listener {
         let stop = Arc::new(AtomicBool::new(false));
         let stop_flag = stop.clone();
         let thread_name = format!("testkit-{name}");
-        let thread = std::thread::Builder::new()
-            .name(thread_name.clone())
-            .spawn(move || {
-                for conn in socket.incoming() {
-                    if stop_flag.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = conn else { continue };
-                    let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
-                    let _ = stream.set_write_timeout(Some(IDLE_TIMEOUT));
-                    let _ = stream.set_nodelay(true);
-                    let handler = handler.clone();
-                    let _ = std::thread::Builder::new()
-                        .name(format!("{thread_name}-conn"))
-                        .spawn(move || handler(stream));
+        let thread = std::thread::Builder::new().name(thread_name.clone()).spawn(move || {
+            for conn in socket.incoming() {
+                if stop_flag.load(Ordering::SeqCst) {
+                    break;
                 }
-            })?;
-        Ok(Listener {
-            addr,
-            stop,
-            thread: Some(thread),
-        })
+                let Ok(stream) = conn else { continue };
+                let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
+                let _ = stream.set_write_timeout(Some(IDLE_TIMEOUT));
+                let _ = stream.set_nodelay(true);
+                let handler = handler.clone();
+                let _ = std::thread::Builder::new().name(format!("{thread_name}-conn")).spawn(move || handler(stream));
+            }
+        })?;
+        Ok(Listener { addr, stop, thread: Some(thread) })
     }
 }
 

@@ -15,26 +15,17 @@ struct Args {
     until_signal: bool,
 }
 
-const USAGE: &str =
-    "usage: oauthmail-testkit [--config FILE] [--token-lifetime SECS] [--until-signal]";
+const USAGE: &str = "usage: oauthmail-testkit [--config FILE] [--token-lifetime SECS] [--until-signal]";
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        config: None,
-        token_lifetime: None,
-        until_signal: false,
-    };
+    let mut args = Args { config: None, token_lifetime: None, until_signal: false };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--config" => args.config = Some(it.next().ok_or("--config needs a file")?),
             "--token-lifetime" => {
                 let value = it.next().ok_or("--token-lifetime needs seconds")?;
-                args.token_lifetime = Some(
-                    value
-                        .parse()
-                        .map_err(|_| format!("bad --token-lifetime '{value}'"))?,
-                );
+                args.token_lifetime = Some(value.parse().map_err(|_| format!("bad --token-lifetime '{value}'"))?);
             }
             "--until-signal" => args.until_signal = true,
             "-h" | "--help" => return Err(USAGE.into()),
@@ -76,10 +67,7 @@ fn main() -> ExitCode {
     };
 
     let (stop_tx, stop_rx) = mpsc::channel::<&'static str>();
-    let signals = signal_hook::iterator::Signals::new([
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGINT,
-    ]);
+    let signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT]);
     match signals {
         Ok(mut signals) => {
             let tx = stop_tx.clone();
@@ -101,10 +89,7 @@ fn main() -> ExitCode {
     }
 
     let mut out = std::io::stdout().lock();
-    if writeln!(out, "{}", kit.info())
-        .and_then(|()| out.flush())
-        .is_err()
-    {
+    if writeln!(out, "{}", kit.info()).and_then(|()| out.flush()).is_err() {
         return ExitCode::FAILURE;
     }
     drop(out);

@@ -5,8 +5,8 @@ use std::io;
 use std::sync::{Arc, OnceLock};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, PKCS_RSA_SHA256,
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    PKCS_RSA_SHA256,
 };
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
@@ -31,9 +31,7 @@ impl TlsIdentity {
         let ca_key = KeyPair::generate().map_err(other)?;
         let mut ca_params = CertificateParams::default();
         ca_params.distinguished_name = rcgen::DistinguishedName::new();
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "oauthmail testkit CA");
+        ca_params.distinguished_name.push(DnType::CommonName, "oauthmail testkit CA");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         ca_params.serial_number = Some(random_bytes(16).into());
@@ -41,12 +39,9 @@ impl TlsIdentity {
         let issuer = Issuer::new(ca_params, ca_key);
 
         let server_key = KeyPair::generate().map_err(other)?;
-        let mut params =
-            CertificateParams::new(vec!["127.0.0.1".into(), "localhost".into()]).map_err(other)?;
+        let mut params = CertificateParams::new(vec!["127.0.0.1".into(), "localhost".into()]).map_err(other)?;
         params.distinguished_name = rcgen::DistinguishedName::new();
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "localhost");
+        params.distinguished_name.push(DnType::CommonName, "localhost");
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         params.serial_number = Some(random_bytes(16).into());
@@ -62,10 +57,7 @@ impl TlsIdentity {
                 PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der())),
             )
             .map_err(other)?;
-        Ok(TlsIdentity {
-            ca_pem: ca_cert.pem(),
-            server_config: Arc::new(server_config),
-        })
+        Ok(TlsIdentity { ca_pem: ca_cert.pem(), server_config: Arc::new(server_config) })
     }
 }
 
@@ -99,44 +91,25 @@ impl RsaKey {
 
     fn from_pkcs8(der: &[u8]) -> io::Result<RsaKey> {
         let private = rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(other)?;
-        let pkcs8_pem = private
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(other)?
-            .to_string();
-        let public_pem = private
-            .to_public_key()
-            .to_public_key_pem(LineEnding::LF)
-            .map_err(other)?;
+        let pkcs8_pem = private.to_pkcs8_pem(LineEnding::LF).map_err(other)?.to_string();
+        let public_pem = private.to_public_key().to_public_key_pem(LineEnding::LF).map_err(other)?;
         let key_pair = RsaKeyPair::from_pkcs8(der).map_err(other)?;
         let public_pkcs1 = key_pair.public().as_ref().to_vec();
-        Ok(RsaKey {
-            key_pair,
-            pkcs8_pem,
-            public_pem,
-            public_pkcs1,
-        })
+        Ok(RsaKey { key_pair, pkcs8_pem, public_pem, public_pkcs1 })
     }
 
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
         let mut signature = vec![0u8; self.key_pair.public().modulus_len()];
         self.key_pair
-            .sign(
-                &RSA_PKCS1_SHA256,
-                &ring::rand::SystemRandom::new(),
-                message,
-                &mut signature,
-            )
+            .sign(&RSA_PKCS1_SHA256, &ring::rand::SystemRandom::new(), message, &mut signature)
             .expect("RSA signing with a valid key and buffer cannot fail");
         signature
     }
 
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        ring::signature::UnparsedPublicKey::new(
-            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
-            &self.public_pkcs1,
-        )
-        .verify(message, signature)
-        .is_ok()
+        ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, &self.public_pkcs1)
+            .verify(message, signature)
+            .is_ok()
     }
 
     /// SPKI PEM (`-----BEGIN PUBLIC KEY-----`), the form Dovecot loads.
@@ -168,28 +141,18 @@ pub(crate) struct AppCertificate {
 
 impl AppCertificate {
     pub fn generate(client_id: &str, key: &RsaKey) -> io::Result<AppCertificate> {
-        let key_pair = KeyPair::from_pkcs8_pem_and_sign_algo(key.private_pem(), &PKCS_RSA_SHA256)
-            .map_err(other)?;
+        let key_pair = KeyPair::from_pkcs8_pem_and_sign_algo(key.private_pem(), &PKCS_RSA_SHA256).map_err(other)?;
         let mut params = CertificateParams::default();
         params.distinguished_name = rcgen::DistinguishedName::new();
-        params.distinguished_name.push(
-            DnType::CommonName,
-            format!("oauthmail testkit app {client_id}"),
-        );
+        params.distinguished_name.push(DnType::CommonName, format!("oauthmail testkit app {client_id}"));
         params.serial_number = Some(random_bytes(16).into());
         let cert = params.self_signed(&key_pair).map_err(other)?;
-        Ok(AppCertificate {
-            cert_pem: cert.pem(),
-            key_pem: key.private_pem().to_string(),
-            der: cert.der().to_vec(),
-        })
+        Ok(AppCertificate { cert_pem: cert.pem(), key_pem: key.private_pem().to_string(), der: cert.der().to_vec() })
     }
 }
 
 /// Parses every certificate in a PEM text (registered app certificates).
 pub(crate) fn certificates_from_pem(pem: &str) -> io::Result<Vec<CertificateDer<'static>>> {
     use rustls::pki_types::pem::PemObject;
-    CertificateDer::pem_slice_iter(pem.as_bytes())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(other)
+    CertificateDer::pem_slice_iter(pem.as_bytes()).collect::<Result<Vec<_>, _>>().map_err(other)
 }

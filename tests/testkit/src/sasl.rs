@@ -63,10 +63,7 @@ pub(crate) fn parse(mechanism: Mechanism, response: &[u8]) -> Option<Bearer> {
             if !matches!(parts.next()?, "n" | "y") {
                 return None;
             }
-            let authzid = parts
-                .next()?
-                .strip_prefix("a=")
-                .map(|a| a.replace("=2C", ",").replace("=3D", "="));
+            let authzid = parts.next()?.strip_prefix("a=").map(|a| a.replace("=2C", ",").replace("=3D", "="));
             (authzid, rest)
         }
     };
@@ -82,10 +79,7 @@ pub(crate) fn parse(mechanism: Mechanism, response: &[u8]) -> Option<Bearer> {
             token = Some(value.trim().to_string());
         }
     }
-    Some(Bearer {
-        user: user.filter(|u| !u.is_empty())?,
-        token: token.filter(|t| !t.is_empty())?,
-    })
+    Some(Bearer { user: user.filter(|u| !u.is_empty())?, token: token.filter(|t| !t.is_empty())? })
 }
 
 /// What a protocol requires of a token.
@@ -126,15 +120,10 @@ pub(crate) fn authorize(
     })?;
     let user = bearer.user.as_str();
     if let Some(scp) = claim(&claims, "scp") {
-        if !scp
-            .split(' ')
-            .any(|s| s.eq_ignore_ascii_case(service.user_scope))
-        {
+        if !scp.split(' ').any(|s| s.eq_ignore_ascii_case(service.user_scope)) {
             return Err(format!("scp lacks {}", service.user_scope));
         }
-        let owner = claim(&claims, "preferred_username")
-            .or(claim(&claims, "upn"))
-            .unwrap_or("");
+        let owner = claim(&claims, "preferred_username").or(claim(&claims, "upn")).unwrap_or("");
         if !owner.eq_ignore_ascii_case(user) {
             return Err(format!("token is for '{owner}', not '{user}'"));
         }
@@ -166,11 +155,8 @@ mod tests {
     fn parses_both_mechanisms() {
         let b = parse(Mechanism::XOAuth2, b"user=a@b\x01auth=Bearer tok\x01\x01").unwrap();
         assert_eq!((b.user.as_str(), b.token.as_str()), ("a@b", "tok"));
-        let b = parse(
-            Mechanism::OAuthBearer,
-            b"n,a=a@b,\x01host=127.0.0.1\x01port=587\x01auth=Bearer tok\x01\x01",
-        )
-        .unwrap();
+        let b = parse(Mechanism::OAuthBearer, b"n,a=a@b,\x01host=127.0.0.1\x01port=587\x01auth=Bearer tok\x01\x01")
+            .unwrap();
         assert_eq!((b.user.as_str(), b.token.as_str()), ("a@b", "tok"));
         assert!(parse(Mechanism::XOAuth2, b"user=a@b\x01auth=Basic x\x01\x01").is_none());
         assert!(parse(Mechanism::OAuthBearer, b"garbage").is_none());

@@ -46,11 +46,7 @@ pub(crate) fn message(user: &str, i: usize, date: i64) -> Vec<u8> {
         ),
         2 => {
             let boundary = format!("alt-{i}");
-            let reply = if i > 0 {
-                format!("In-Reply-To: <seed-{}@example.test>\r\n", i - 1)
-            } else {
-                String::new()
-            };
+            let reply = if i > 0 { format!("In-Reply-To: <seed-{}@example.test>\r\n", i - 1) } else { String::new() };
             format!(
                 "Subject: Re: Seed message {i}\r\n{reply}Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n\
                  --{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
@@ -91,15 +87,7 @@ mod tests {
             assert!(text.contains(&format!("Message-ID: <seed-{i}@example.test>")));
             assert!(text.contains("\r\n\r\n"));
         }
-        assert!(
-            String::from_utf8(message("a", 1, 0))
-                .unwrap()
-                .contains("=?UTF-8?B?")
-        );
-        assert!(
-            String::from_utf8(message("a", 3, 0))
-                .unwrap()
-                .contains("filename*=UTF-8''")
-        );
+        assert!(String::from_utf8(message("a", 1, 0)).unwrap().contains("=?UTF-8?B?"));
+        assert!(String::from_utf8(message("a", 3, 0)).unwrap().contains("filename*=UTF-8''"));
     }
 }

@@ -42,10 +42,7 @@ pub enum SmtpFault {
 
 impl SmtpFault {
     fn applies_at_auth(&self) -> bool {
-        matches!(
-            self,
-            SmtpFault::AuthDisabled | SmtpFault::AuthUnsuccessful | SmtpFault::DropAfterAuth
-        )
+        matches!(self, SmtpFault::AuthDisabled | SmtpFault::AuthUnsuccessful | SmtpFault::DropAfterAuth)
     }
 }
 
@@ -76,10 +73,7 @@ pub(crate) struct SmtpState {
 
 impl SmtpState {
     pub fn new() -> SmtpState {
-        SmtpState {
-            faults: FaultQueue::new(),
-            stats: Mutex::new(SmtpStats::default()),
-        }
+        SmtpState { faults: FaultQueue::new(), stats: Mutex::new(SmtpStats::default()) }
     }
 
     pub fn stats(&self) -> SmtpStats {
@@ -136,14 +130,10 @@ pub(crate) fn serve(shared: &Shared, tls: Arc<ServerConfig>, tcp: TcpStream, imp
     } else {
         Conn::Plain(tcp)
     };
-    let slow = shared
-        .smtp
-        .faults
-        .take_if(|f| matches!(f, SmtpFault::Slow(_)))
-        .and_then(|f| match f {
-            SmtpFault::Slow(d) => Some(d),
-            _ => None,
-        });
+    let slow = shared.smtp.faults.take_if(|f| matches!(f, SmtpFault::Slow(_))).and_then(|f| match f {
+        SmtpFault::Slow(d) => Some(d),
+        _ => None,
+    });
     let mut session = Session {
         shared,
         tls_config: tls,
@@ -194,10 +184,7 @@ fn parse_path<'a>(arg: &'a str, keyword: &str) -> Option<(String, &'a str)> {
 }
 
 fn queue_id() -> String {
-    let hex: String = random_bytes(10)
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect();
+    let hex: String = random_bytes(10).iter().map(|b| format!("{b:02X}")).collect();
     format!("{hex}@{HOST}")
 }
 
@@ -215,9 +202,7 @@ impl Session<'_> {
     /// One line without its CRLF; None at EOF.
     fn read_line(&mut self, max: usize) -> io::Result<Option<String>> {
         let mut line = Vec::new();
-        let n = (&mut self.reader)
-            .take(max as u64 + 2)
-            .read_until(b'\n', &mut line)?;
+        let n = (&mut self.reader).take(max as u64 + 2).read_until(b'\n', &mut line)?;
         if n == 0 {
             return Ok(None);
         }
@@ -236,9 +221,7 @@ impl Session<'_> {
     }
 
     fn run(&mut self) -> io::Result<()> {
-        self.reply(&format!(
-            "220 {HOST} Microsoft ESMTP MAIL Service ready (oauthmail testkit)"
-        ))?;
+        self.reply(&format!("220 {HOST} Microsoft ESMTP MAIL Service ready (oauthmail testkit)"))?;
         while let Some(line) = self.read_line(MAX_COMMAND_LINE)? {
             let (verb, arg) = match line.split_once(' ') {
                 Some((v, a)) => (v.to_ascii_uppercase(), a.trim().to_string()),
@@ -249,8 +232,7 @@ impl Session<'_> {
                 "HELO" => {
                     self.greeted = true;
                     self.reset();
-                    self.reply(&format!("250 {HOST} Hello [127.0.0.1]"))
-                        .map(|()| Flow::Continue)
+                    self.reply(&format!("250 {HOST} Hello [127.0.0.1]")).map(|()| Flow::Continue)
                 }
                 "STARTTLS" => self.starttls(),
                 "AUTH" => self.auth(&arg),
@@ -262,16 +244,12 @@ impl Session<'_> {
                     self.reply("250 2.0.0 Resetting").map(|()| Flow::Continue)
                 }
                 "NOOP" => self.reply("250 2.0.0 OK").map(|()| Flow::Continue),
-                "VRFY" => self
-                    .reply("252 2.1.5 Cannot VRFY user")
-                    .map(|()| Flow::Continue),
+                "VRFY" => self.reply("252 2.1.5 Cannot VRFY user").map(|()| Flow::Continue),
                 "QUIT" => {
                     self.reply("221 2.0.0 Service closing transmission channel")?;
                     Ok(Flow::Close)
                 }
-                _ => self
-                    .reply("500 5.3.3 Unrecognized command")
-                    .map(|()| Flow::Continue),
+                _ => self.reply("500 5.3.3 Unrecognized command").map(|()| Flow::Continue),
             }?;
             if matches!(flow, Flow::Close) {
                 break;
@@ -297,11 +275,8 @@ impl Session<'_> {
             lines.push("STARTTLS".into());
         }
         let last = lines.len() - 1;
-        let text: Vec<String> = lines
-            .iter()
-            .enumerate()
-            .map(|(i, l)| format!("250{}{l}", if i == last { ' ' } else { '-' }))
-            .collect();
+        let text: Vec<String> =
+            lines.iter().enumerate().map(|(i, l)| format!("250{}{l}", if i == last { ' ' } else { '-' })).collect();
         self.reply(&text.join("\r\n"))?;
         Ok(Flow::Continue)
     }
@@ -397,17 +372,13 @@ impl Session<'_> {
             }
             Some(_) => {
                 self.record_auth(mechanism, &user, Some("fault AuthUnsuccessful".into()));
-                self.reply(&format!(
-                    "535 5.7.3 Authentication unsuccessful [Hostname={HOST}]"
-                ))?;
+                self.reply(&format!("535 5.7.3 Authentication unsuccessful [Hostname={HOST}]"))?;
                 return Ok(Flow::Continue);
             }
             None => {}
         }
         let result = match &bearer {
-            Some(b) => sasl::authorize(self.shared.identity.key(), &sasl::SMTP, b, &|u| {
-                self.shared.is_mailbox(u)
-            }),
+            Some(b) => sasl::authorize(self.shared.identity.key(), &sasl::SMTP, b, &|u| self.shared.is_mailbox(u)),
             None => Err("malformed SASL response".into()),
         };
         match result {
@@ -419,16 +390,11 @@ impl Session<'_> {
             Err(reason) => {
                 self.record_auth(mechanism, &user, Some(reason));
                 // Exchange first sends the error as a SASL challenge, then fails on the client's answer.
-                self.reply(&format!(
-                    "334 {}",
-                    mechanism.failure_challenge(sasl::SMTP.challenge_scope)
-                ))?;
+                self.reply(&format!("334 {}", mechanism.failure_challenge(sasl::SMTP.challenge_scope)))?;
                 if self.read_line(MAX_COMMAND_LINE)?.is_none() {
                     return Ok(Flow::Close);
                 }
-                self.reply(&format!(
-                    "535 5.7.3 Authentication unsuccessful [Hostname={HOST}]"
-                ))?;
+                self.reply(&format!("535 5.7.3 Authentication unsuccessful [Hostname={HOST}]"))?;
             }
         }
         Ok(Flow::Continue)
@@ -453,16 +419,8 @@ impl Session<'_> {
                         .and_then(|s| s.parse::<usize>().ok());
                     if size.is_some_and(|s| s > MAX_MESSAGE) {
                         "552 5.3.4 Message size exceeds fixed maximum message size".into()
-                    } else if self
-                        .shared
-                        .smtp
-                        .faults
-                        .take_if(|f| *f == SmtpFault::Throttle)
-                        .is_some()
-                    {
-                        format!(
-                            "451 4.7.500 Server busy. Please try again later. [Hostname={HOST}]"
-                        )
+                    } else if self.shared.smtp.faults.take_if(|f| *f == SmtpFault::Throttle).is_some() {
+                        format!("451 4.7.500 Server busy. Please try again later. [Hostname={HOST}]")
                     } else {
                         self.mail_from = Some(from);
                         "250 2.1.0 Sender OK".into()
@@ -504,12 +462,7 @@ impl Session<'_> {
             return Ok(Flow::Continue);
         }
         self.reply("354 Start mail input; end with <CRLF>.<CRLF>")?;
-        let drop_mid_data = self
-            .shared
-            .smtp
-            .faults
-            .take_if(|f| *f == SmtpFault::DropMidData)
-            .is_some();
+        let drop_mid_data = self.shared.smtp.faults.take_if(|f| *f == SmtpFault::DropMidData).is_some();
         let mut message = Vec::new();
         let mut too_big = false;
         loop {
@@ -537,12 +490,7 @@ impl Session<'_> {
             return Ok(Flow::Continue);
         }
         let mailbox = self.mailbox.clone().unwrap_or_default();
-        let send_as_fault = self
-            .shared
-            .smtp
-            .faults
-            .take_if(|f| *f == SmtpFault::SendAsDenied)
-            .is_some();
+        let send_as_fault = self.shared.smtp.faults.take_if(|f| *f == SmtpFault::SendAsDenied).is_some();
         if send_as_fault || !self.shared.may_send_as(&mailbox, &from) {
             self.reply(&format!(
                 "554 5.2.252 SendAsDenied; {mailbox} not allowed to send as {from}; \
@@ -571,14 +519,8 @@ mod tests {
 
     #[test]
     fn parses_paths() {
-        assert_eq!(
-            parse_path("FROM:<a@b> SIZE=10", "FROM:"),
-            Some(("a@b".to_string(), "SIZE=10"))
-        );
-        assert_eq!(
-            parse_path("to: <x@y>", "TO:"),
-            Some(("x@y".to_string(), ""))
-        );
+        assert_eq!(parse_path("FROM:<a@b> SIZE=10", "FROM:"), Some(("a@b".to_string(), "SIZE=10")));
+        assert_eq!(parse_path("to: <x@y>", "TO:"), Some(("x@y".to_string(), "")));
         assert_eq!(parse_path("FROM:a@b", "FROM:"), None);
     }
 }

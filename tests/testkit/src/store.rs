@@ -30,11 +30,7 @@ struct Folder {
 
 impl Folder {
     fn new(uid_validity: u32) -> Folder {
-        Folder {
-            uid_validity,
-            uid_next: 1,
-            messages: Vec::new(),
-        }
+        Folder { uid_validity, uid_next: 1, messages: Vec::new() }
     }
 }
 
@@ -59,11 +55,7 @@ fn key(user: &str) -> String {
 
 /// INBOX is case-insensitive (RFC 3501); other folder names are kept as given.
 fn folder_key(folder: &str) -> String {
-    if folder.eq_ignore_ascii_case(INBOX) {
-        INBOX.to_string()
-    } else {
-        folder.to_string()
-    }
+    if folder.eq_ignore_ascii_case(INBOX) { INBOX.to_string() } else { folder.to_string() }
 }
 
 impl MailStore {
@@ -83,12 +75,7 @@ impl MailStore {
     fn folder_mut<'a>(inner: &'a mut Inner, user: &str, folder: &str) -> &'a mut Folder {
         inner.next_uid_validity += 1;
         let validity = 1_000 + inner.next_uid_validity;
-        inner
-            .mailboxes
-            .entry(key(user))
-            .or_default()
-            .entry(folder_key(folder))
-            .or_insert_with(|| Folder::new(validity))
+        inner.mailboxes.entry(key(user)).or_default().entry(folder_key(folder)).or_insert_with(|| Folder::new(validity))
     }
 
     /// Creates `user`'s mailbox with an empty INBOX (no-op if it exists).
@@ -116,11 +103,7 @@ impl MailStore {
 
     /// Folder names of `user`, sorted (empty if there is no mailbox).
     pub fn folders(&self, user: &str) -> Vec<String> {
-        self.lock()
-            .mailboxes
-            .get(&key(user))
-            .map(|f| f.keys().cloned().collect())
-            .unwrap_or_default()
+        self.lock().mailboxes.get(&key(user)).map(|f| f.keys().cloned().collect()).unwrap_or_default()
     }
 
     /// Stores a message (creating mailbox and folder as needed); returns its UID.
@@ -129,14 +112,7 @@ impl MailStore {
     }
 
     /// Like `append` with an explicit internal date (Unix seconds).
-    pub fn append_at(
-        &self,
-        user: &str,
-        folder: &str,
-        raw: &[u8],
-        flags: &[&str],
-        internal_date: i64,
-    ) -> u32 {
+    pub fn append_at(&self, user: &str, folder: &str, raw: &[u8], flags: &[&str], internal_date: i64) -> u32 {
         let mut inner = self.lock();
         let f = Self::folder_mut(&mut inner, user, folder);
         let uid = f.uid_next;
@@ -153,20 +129,15 @@ impl MailStore {
 
     /// Messages of a folder in UID order (empty if missing).
     pub fn messages(&self, user: &str, folder: &str) -> Vec<StoredMessage> {
-        self.with_folder(user, folder, |f| f.messages.clone())
-            .unwrap_or_default()
+        self.with_folder(user, folder, |f| f.messages.clone()).unwrap_or_default()
     }
 
     pub fn message(&self, user: &str, folder: &str, uid: u32) -> Option<StoredMessage> {
-        self.with_folder(user, folder, |f| {
-            f.messages.iter().find(|m| m.uid == uid).cloned()
-        })
-        .flatten()
+        self.with_folder(user, folder, |f| f.messages.iter().find(|m| m.uid == uid).cloned()).flatten()
     }
 
     pub fn count(&self, user: &str, folder: &str) -> usize {
-        self.with_folder(user, folder, |f| f.messages.len())
-            .unwrap_or(0)
+        self.with_folder(user, folder, |f| f.messages.len()).unwrap_or(0)
     }
 
     /// (UIDVALIDITY, UIDNEXT) of a folder.
@@ -237,24 +208,14 @@ impl MailStore {
             .map(|i| {
                 let date = base + ((i - start) as i64) * 60;
                 let flags: &[&str] = if i % 3 == 0 { &["\\Seen"] } else { &[] };
-                self.append_at(
-                    user,
-                    folder,
-                    &crate::seed::message(user, i, date),
-                    flags,
-                    date,
-                )
+                self.append_at(user, folder, &crate::seed::message(user, i, date), flags, date)
             })
             .collect()
     }
 
     fn with_folder<T>(&self, user: &str, folder: &str, f: impl FnOnce(&Folder) -> T) -> Option<T> {
         let inner = self.lock();
-        inner
-            .mailboxes
-            .get(&key(user))
-            .and_then(|m| m.get(&folder_key(folder)))
-            .map(f)
+        inner.mailboxes.get(&key(user)).and_then(|m| m.get(&folder_key(folder))).map(f)
     }
 }
 
@@ -267,22 +228,12 @@ mod tests {
         let store = MailStore::new();
         assert!(!store.has_mailbox("A@example.test"));
         assert_eq!(store.append("A@example.test", "inbox", b"one", &[]), 1);
-        assert_eq!(
-            store.append("a@example.test", "INBOX", b"two", &["\\Seen"]),
-            2
-        );
+        assert_eq!(store.append("a@example.test", "INBOX", b"two", &["\\Seen"]), 2);
         assert_eq!(store.count("a@EXAMPLE.test", INBOX), 2);
         assert!(store.remove("a@example.test", INBOX, 1));
-        assert_eq!(
-            store.append("a@example.test", INBOX, b"three", &[]),
-            3,
-            "UIDs are never reused"
-        );
+        assert_eq!(store.append("a@example.test", INBOX, b"three", &[]), 3, "UIDs are never reused");
         assert!(store.set_flags("a@example.test", INBOX, 3, &["\\Flagged"]));
-        assert_eq!(
-            store.message("a@example.test", INBOX, 3).unwrap().flags,
-            vec!["\\Flagged"]
-        );
+        assert_eq!(store.message("a@example.test", INBOX, 3).unwrap().flags, vec!["\\Flagged"]);
         store.create_folder("a@example.test", "Archive/2026");
         assert_eq!(store.folders("a@example.test"), vec!["Archive/2026", INBOX]);
         let g = store.generation();

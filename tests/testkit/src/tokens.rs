@@ -50,10 +50,7 @@ impl Default for TokenRequest {
 impl TokenRequest {
     /// An app token of the fixture's confidential app on Exchange Online with these roles.
     pub fn app(roles: &[&str]) -> TokenRequest {
-        TokenRequest {
-            roles: roles.iter().map(|r| r.to_string()).collect(),
-            ..TokenRequest::default()
-        }
+        TokenRequest { roles: roles.iter().map(|r| r.to_string()).collect(), ..TokenRequest::default() }
     }
 
     /// A delegated token of the fixture's public client for `user` on Exchange Online.
@@ -153,34 +150,19 @@ pub enum TokenRejection {
 }
 
 /// Verifies signature, expiry and audience of one of our tokens; returns its claims.
-pub(crate) fn verify(
-    key: &RsaKey,
-    token: &str,
-    audiences: &[&str],
-) -> Result<Value, TokenRejection> {
+pub(crate) fn verify(key: &RsaKey, token: &str, audiences: &[&str]) -> Result<Value, TokenRejection> {
     let parsed = jwt::parse(token).ok_or(TokenRejection::Malformed)?;
     if parsed.header.get("alg").and_then(Value::as_str) != Some("RS256")
         || !key.verify(parsed.signing_input.as_bytes(), &parsed.signature)
     {
         return Err(TokenRejection::BadSignature);
     }
-    let exp = parsed
-        .claims
-        .get("exp")
-        .and_then(Value::as_i64)
-        .ok_or(TokenRejection::Malformed)?;
+    let exp = parsed.claims.get("exp").and_then(Value::as_i64).ok_or(TokenRejection::Malformed)?;
     if exp <= now_secs() {
         return Err(TokenRejection::Expired);
     }
-    let aud = parsed
-        .claims
-        .get("aud")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    if !audiences.iter().any(|a| {
-        a.trim_end_matches('/')
-            .eq_ignore_ascii_case(aud.trim_end_matches('/'))
-    }) {
+    let aud = parsed.claims.get("aud").and_then(Value::as_str).unwrap_or("");
+    if !audiences.iter().any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(aud.trim_end_matches('/'))) {
         return Err(TokenRejection::WrongAudience(aud.to_string()));
     }
     Ok(parsed.claims)

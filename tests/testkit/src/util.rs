@@ -8,10 +8,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 
 /// Seconds since the Unix epoch.
 pub(crate) fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// `n` bytes from the system CSPRNG.
@@ -47,14 +44,7 @@ pub(crate) fn uuid_from_name(name: &str) -> String {
 
 fn format_uuid(b: &[u8]) -> String {
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }
 
 pub(crate) fn b64url(data: &[u8]) -> String {
@@ -66,9 +56,7 @@ pub(crate) fn b64url_decode(text: &str) -> Option<Vec<u8>> {
 }
 
 pub(crate) fn sha256(data: &[u8]) -> Vec<u8> {
-    ring::digest::digest(&ring::digest::SHA256, data)
-        .as_ref()
-        .to_vec()
+    ring::digest::digest(&ring::digest::SHA256, data).as_ref().to_vec()
 }
 
 /// `2026-12-03 18:02:31Z`, the format of Microsoft's error `timestamp` field.
@@ -80,15 +68,10 @@ pub(crate) fn format_timestamp(secs: i64) -> String {
 /// `Thu, 03 Dec 2026 18:02:31 +0000`, the RFC 5322 date of stored messages.
 pub(crate) fn format_rfc5322_date(secs: i64) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let (y, mo, d, h, mi, s) = civil(secs);
     let weekday = DAYS[secs.div_euclid(86_400).rem_euclid(7) as usize];
-    format!(
-        "{weekday}, {d:02} {} {y:04} {h:02}:{mi:02}:{s:02} +0000",
-        MONTHS[(mo - 1) as usize]
-    )
+    format!("{weekday}, {d:02} {} {y:04} {h:02}:{mi:02}:{s:02} +0000", MONTHS[(mo - 1) as usize])
 }
 
 /// Unix seconds to (year, month, day, hour, minute, second) in UTC
@@ -116,10 +99,7 @@ mod tests {
     fn formats_dates() {
         assert_eq!(format_timestamp(0), "1970-01-01 00:00:00Z");
         assert_eq!(format_timestamp(1_796_320_951), "2026-12-03 18:02:31Z");
-        assert_eq!(
-            format_rfc5322_date(1_796_320_951),
-            "Thu, 03 Dec 2026 18:02:31 +0000"
-        );
+        assert_eq!(format_rfc5322_date(1_796_320_951), "Thu, 03 Dec 2026 18:02:31 +0000");
     }
 
     #[test]

@@ -35,8 +35,7 @@ pub(super) fn verify(
     let candidates: Vec<&Vec<u8>> = certificates
         .iter()
         .filter(|der| {
-            x5t.is_none_or(|t| t == thumbprint_sha1(der))
-                && x5t_s256.is_none_or(|t| t == b64url(&sha256(der)))
+            x5t.is_none_or(|t| t == thumbprint_sha1(der)) && x5t_s256.is_none_or(|t| t == b64url(&sha256(der)))
         })
         .collect();
     let signed = candidates.iter().any(|der| {
@@ -62,8 +61,7 @@ pub(super) fn verify(
     }
     let claims = &parsed.claims;
     let claim = |name: &str| claims.get(name).and_then(Value::as_str);
-    if claim("iss") != Some(app.client_id.as_str()) || claim("sub") != Some(app.client_id.as_str())
-    {
+    if claim("iss") != Some(app.client_id.as_str()) || claim("sub") != Some(app.client_id.as_str()) {
         return Err(AadError::invalid_client(
             700021,
             "Client assertion application identifier doesn't match 'client_id' parameter.",
@@ -78,10 +76,8 @@ pub(super) fn verify(
     }
     let now = now_secs();
     let skew = identity.config.assertion_clock_skew_secs as i64;
-    let exp = claims
-        .get("exp")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| malformed("The assertion has no 'exp' claim."))?;
+    let exp =
+        claims.get("exp").and_then(Value::as_i64).ok_or_else(|| malformed("The assertion has no 'exp' claim."))?;
     let nbf = claims.get("nbf").and_then(Value::as_i64);
     if now > exp + skew || nbf.is_some_and(|nbf| nbf > now + skew) {
         return Err(AadError::invalid_client(
@@ -111,10 +107,7 @@ fn audience_ok(identity: &Identity, aud: &str, tenant: TenantRef<'_>) -> bool {
         return false;
     }
     match tenant {
-        TenantRef::Registered(t) => identity
-            .config
-            .find_tenant(segment)
-            .is_some_and(|s| s.id == t.id),
+        TenantRef::Registered(t) => identity.config.find_tenant(segment).is_some_and(|s| s.id == t.id),
         TenantRef::Alias(alias) => segment.eq_ignore_ascii_case(alias),
     }
 }

@@ -35,9 +35,7 @@ fn redirect_allowed(app: &App, uri: &str) -> bool {
         if loopback {
             reg.scheme() == candidate.scheme()
                 && reg.host_str() == candidate.host_str()
-                && candidate
-                    .path()
-                    .starts_with(reg.path().trim_end_matches('/'))
+                && candidate.path().starts_with(reg.path().trim_end_matches('/'))
         } else {
             reg.as_str() == candidate.as_str()
         }
@@ -91,10 +89,7 @@ impl Identity {
             }
             Err((error, err)) => {
                 let description = format!("AADSTS{}: {}", err.code, err.description);
-                let mut params = vec![
-                    ("error", error),
-                    ("error_description", description.as_str()),
-                ];
+                let mut params = vec![("error", error), ("error_description", description.as_str())];
                 if !state.is_empty() {
                     params.push(("state", state));
                 }
@@ -104,12 +99,7 @@ impl Identity {
     }
 
     /// Signs in `login_hint` (default: the tenant's first user) and returns a fresh code.
-    fn grant_code(
-        &self,
-        tenant: TenantRef<'_>,
-        req: &Request,
-        app: &App,
-    ) -> Result<String, (&'static str, AadError)> {
+    fn grant_code(&self, tenant: TenantRef<'_>, req: &Request, app: &App) -> Result<String, (&'static str, AadError)> {
         let q = |name: &str| req.query_param(name).filter(|v| !v.is_empty());
         if q("response_type") != Some("code") {
             let err = AadError::invalid_request(
@@ -121,32 +111,18 @@ impl Identity {
         if let TenantRef::Registered(t) = tenant
             && self.tenant_id(&app.tenant) != t.id
         {
-            return Err((
-                "unauthorized_client",
-                AadError::unknown_app(&app.client_id, &t.id),
-            ));
+            return Err(("unauthorized_client", AadError::unknown_app(&app.client_id, &t.id)));
         }
         if !app.consented {
-            return Err((
-                "consent_required",
-                AadError::no_consent(&app.client_id, &app.display_name),
-            ));
+            return Err(("consent_required", AadError::no_consent(&app.client_id, &app.display_name)));
         }
         let scope = q("scope").ok_or(("invalid_request", AadError::missing_parameter("scope")))?;
-        let scopes = self
-            .delegated_scopes(scope, tenant)
-            .map_err(|e| ("invalid_scope", e))?;
-        let challenge = match (
-            q("code_challenge"),
-            q("code_challenge_method").unwrap_or("plain"),
-        ) {
+        let scopes = self.delegated_scopes(scope, tenant).map_err(|e| ("invalid_scope", e))?;
+        let challenge = match (q("code_challenge"), q("code_challenge_method").unwrap_or("plain")) {
             (None, _) => None,
             (Some(c), m @ ("S256" | "plain")) => Some((c.to_string(), m.to_string())),
             (Some(_), m) => {
-                let err = AadError::invalid_request(
-                    501491,
-                    format!("Invalid code_challenge_method '{m}'."),
-                );
+                let err = AadError::invalid_request(501491, format!("Invalid code_challenge_method '{m}'."));
                 return Err(("invalid_request", err));
             }
         };
@@ -163,9 +139,7 @@ impl Identity {
                 .map(|u| u.username.clone())
                 .unwrap_or_default(),
         };
-        let user = self
-            .find_user(&username, tenant)
-            .map_err(|e| ("access_denied", e))?;
+        let user = self.find_user(&username, tenant).map_err(|e| ("access_denied", e))?;
         let code = random_token();
         lock(&self.codes).insert(
             code.clone(),
@@ -182,18 +156,12 @@ impl Identity {
         Ok(code)
     }
 
-    pub(super) fn authorization_code(
-        &self,
-        app: &App,
-        form: &Form,
-        tenant: TenantRef<'_>,
-    ) -> Result<Value, AadError> {
+    pub(super) fn authorization_code(&self, app: &App, form: &Form, tenant: TenantRef<'_>) -> Result<Value, AadError> {
         let client_auth = self.authenticate_client(app, form, tenant)?;
         let code = form.require("code")?;
         let (username, scopes) = {
             let mut codes = lock(&self.codes);
-            let invalid =
-                || AadError::invalid_grant(70000, "Provided grant is invalid or malformed.");
+            let invalid = || AadError::invalid_grant(70000, "Provided grant is invalid or malformed.");
             let grant = codes.get_mut(code).ok_or_else(invalid)?;
             if !grant.client_id.eq_ignore_ascii_case(&app.client_id) {
                 return Err(invalid());
@@ -218,11 +186,8 @@ impl Identity {
             }
             if let Some((challenge, method)) = &grant.challenge {
                 let verifier = form.get("code_verifier").unwrap_or("");
-                let computed = if method == "S256" {
-                    b64url(&sha256(verifier.as_bytes()))
-                } else {
-                    verifier.to_string()
-                };
+                let computed =
+                    if method == "S256" { b64url(&sha256(verifier.as_bytes())) } else { verifier.to_string() };
                 if verifier.is_empty() || &computed != challenge {
                     return Err(AadError::invalid_grant(
                         501481,

@@ -33,10 +33,7 @@ pub(crate) struct DeviceGrant {
 /// Nine characters from an alphabet without look-alikes, like Microsoft's user codes.
 fn user_code() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    random_bytes(9)
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect()
+    random_bytes(9).iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
 }
 
 fn pending_error(error: &'static str, code: u32, description: &str) -> AadError {
@@ -75,47 +72,27 @@ impl Identity {
         Ok(body)
     }
 
-    pub(super) fn redeem_device_code(
-        &self,
-        app: &App,
-        form: &Form,
-        tenant: TenantRef<'_>,
-    ) -> Result<Value, AadError> {
+    pub(super) fn redeem_device_code(&self, app: &App, form: &Form, tenant: TenantRef<'_>) -> Result<Value, AadError> {
         let client_auth = self.authenticate_client(app, form, tenant)?;
         let code = form.require("device_code")?;
         let (username, scopes) = {
             let mut devices = lock(&self.devices);
-            let invalid =
-                || AadError::invalid_grant(70000, "Provided grant is invalid or malformed.");
-            let grant = devices
-                .iter_mut()
-                .find(|g| g.device_code == code)
-                .ok_or_else(invalid)?;
+            let invalid = || AadError::invalid_grant(70000, "Provided grant is invalid or malformed.");
+            let grant = devices.iter_mut().find(|g| g.device_code == code).ok_or_else(invalid)?;
             if !grant.client_id.eq_ignore_ascii_case(&app.client_id) {
                 return Err(invalid());
             }
             let now = Instant::now();
             if now.duration_since(grant.created) >= grant.lifetime {
-                return Err(pending_error(
-                    "expired_token",
-                    70019,
-                    "Verification code expired.",
-                ));
+                return Err(pending_error("expired_token", 70019, "Verification code expired."));
             }
             match grant.state.clone() {
                 DeviceState::Denied => {
-                    return Err(pending_error(
-                        "access_denied",
-                        65004,
-                        "User declined to consent to access the app.",
-                    ));
+                    return Err(pending_error("access_denied", 65004, "User declined to consent to access the app."));
                 }
                 DeviceState::Redeemed => return Err(invalid()),
                 DeviceState::Pending => {
-                    if grant
-                        .last_poll
-                        .is_some_and(|t| now.duration_since(t) < grant.interval)
-                    {
+                    if grant.last_poll.is_some_and(|t| now.duration_since(t) < grant.interval) {
                         return Err(pending_error(
                             "slow_down",
                             70016,

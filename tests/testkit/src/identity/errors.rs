@@ -15,18 +15,8 @@ pub(crate) struct AadError {
 }
 
 impl AadError {
-    pub fn new(
-        status: u16,
-        error: &'static str,
-        code: u32,
-        description: impl Into<String>,
-    ) -> Self {
-        AadError {
-            status,
-            error,
-            code,
-            description: description.into(),
-        }
+    pub fn new(status: u16, error: &'static str, code: u32, description: impl Into<String>) -> Self {
+        AadError { status, error, code, description: description.into() }
     }
 
     pub fn invalid_request(code: u32, description: impl Into<String>) -> Self {
@@ -46,10 +36,7 @@ impl AadError {
     }
 
     pub fn missing_parameter(name: &str) -> Self {
-        Self::invalid_request(
-            900144,
-            format!("The request body must contain the following parameter: '{name}'."),
-        )
+        Self::invalid_request(900144, format!("The request body must contain the following parameter: '{name}'."))
     }
 
     pub fn unknown_tenant(tenant: &str) -> Self {

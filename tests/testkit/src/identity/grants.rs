@@ -43,12 +43,7 @@ impl Identity {
         }
     }
 
-    fn client_credentials(
-        &self,
-        app: &App,
-        form: &Form,
-        tenant: TenantRef<'_>,
-    ) -> Result<Value, AadError> {
+    fn client_credentials(&self, app: &App, form: &Form, tenant: TenantRef<'_>) -> Result<Value, AadError> {
         let TenantRef::Registered(t) = tenant else {
             return Err(AadError::invalid_request(
                 50059,
@@ -112,27 +107,16 @@ impl Identity {
         Ok(self.issue_delegated(app, user, &scopes, client_auth))
     }
 
-    fn refresh_token(
-        &self,
-        app: &App,
-        form: &Form,
-        tenant: TenantRef<'_>,
-    ) -> Result<Value, AadError> {
+    fn refresh_token(&self, app: &App, form: &Form, tenant: TenantRef<'_>) -> Result<Value, AadError> {
         let client_auth = self.authenticate_client(app, form, tenant)?;
         let token = form.require("refresh_token")?;
         let (username, stored) = {
             let grants = lock(&self.refresh_tokens);
-            let grant = grants.get(token).ok_or_else(|| {
-                AadError::invalid_grant(
-                    9002313,
-                    "Invalid request. Request is malformed or invalid.",
-                )
-            })?;
+            let grant = grants
+                .get(token)
+                .ok_or_else(|| AadError::invalid_grant(9002313, "Invalid request. Request is malformed or invalid."))?;
             if !grant.client_id.eq_ignore_ascii_case(&app.client_id) {
-                return Err(AadError::invalid_grant(
-                    70000,
-                    "Provided grant is invalid or malformed.",
-                ));
+                return Err(AadError::invalid_grant(70000, "Provided grant is invalid or malformed."));
             }
             if grant.revoked {
                 return Err(AadError::invalid_grant(
@@ -173,9 +157,7 @@ impl Identity {
     pub(super) fn new_refresh_token(&self, app: &App, user: &User, scopes: &Scopes) -> String {
         let token = format!("0.testkit.{}", random_token());
         let now = now_secs();
-        let lifetime = self
-            .refresh_lifetime
-            .load(std::sync::atomic::Ordering::SeqCst) as i64;
+        let lifetime = self.refresh_lifetime.load(std::sync::atomic::Ordering::SeqCst) as i64;
         lock(&self.refresh_tokens).insert(
             token.clone(),
             RefreshGrant {
@@ -198,11 +180,7 @@ impl Identity {
     }
 
     /// Scopes for a delegated flow: `scope` is required and must name delegated permissions.
-    pub(super) fn delegated_scopes(
-        &self,
-        scope: &str,
-        tenant: TenantRef<'_>,
-    ) -> Result<Scopes, AadError> {
+    pub(super) fn delegated_scopes(&self, scope: &str, tenant: TenantRef<'_>) -> Result<Scopes, AadError> {
         let scopes = self.parse_scopes(scope, tenant)?;
         if scopes.permissions.is_empty() && !scopes.default && scopes.oidc.is_empty() {
             return Err(invalid_scope(scope));

@@ -62,15 +62,11 @@ pub(crate) struct Form(Vec<(String, String)>);
 
 impl Form {
     fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, v)| k == name && !v.is_empty())
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(k, v)| k == name && !v.is_empty()).map(|(_, v)| v.as_str())
     }
 
     fn require(&self, name: &str) -> Result<&str, AadError> {
-        self.get(name)
-            .ok_or_else(|| AadError::missing_parameter(name))
+        self.get(name).ok_or_else(|| AadError::missing_parameter(name))
     }
 }
 
@@ -143,30 +139,19 @@ impl Identity {
     }
 
     fn resolve_tenant<'a>(&'a self, name: &'a str) -> Result<TenantRef<'a>, AadError> {
-        if let Some(alias) = USER_FLOW_TENANTS
-            .iter()
-            .find(|a| a.eq_ignore_ascii_case(name))
-        {
+        if let Some(alias) = USER_FLOW_TENANTS.iter().find(|a| a.eq_ignore_ascii_case(name)) {
             return Ok(TenantRef::Alias(alias));
         }
-        self.config
-            .find_tenant(name)
-            .map(TenantRef::Registered)
-            .ok_or_else(|| AadError::unknown_tenant(name))
+        self.config.find_tenant(name).map(TenantRef::Registered).ok_or_else(|| AadError::unknown_tenant(name))
     }
 
     /// Canonical tenant id of a configured name (id or domain).
     fn tenant_id(&self, name: &str) -> String {
-        self.config
-            .find_tenant(name)
-            .map_or_else(|| name.to_string(), |t| t.id.clone())
+        self.config.find_tenant(name).map_or_else(|| name.to_string(), |t| t.id.clone())
     }
 
     fn find_app(&self, client_id: &str, tenant: TenantRef<'_>) -> Result<&App, AadError> {
-        let app = self
-            .config
-            .find_app(client_id)
-            .ok_or_else(|| AadError::unknown_app(client_id, tenant.name()))?;
+        let app = self.config.find_app(client_id).ok_or_else(|| AadError::unknown_app(client_id, tenant.name()))?;
         if let TenantRef::Registered(t) = tenant
             && self.tenant_id(&app.tenant) != t.id
         {
@@ -198,14 +183,8 @@ impl Identity {
     }
 
     fn known_resource(&self, resource: &str) -> bool {
-        BUILTIN_RESOURCES
-            .iter()
-            .any(|r| r.eq_ignore_ascii_case(resource))
-            || self
-                .config
-                .apps
-                .iter()
-                .any(|a| a.roles.keys().any(|r| r.eq_ignore_ascii_case(resource)))
+        BUILTIN_RESOURCES.iter().any(|r| r.eq_ignore_ascii_case(resource))
+            || self.config.apps.iter().any(|a| a.roles.keys().any(|r| r.eq_ignore_ascii_case(resource)))
     }
 
     fn parse_scopes(&self, scope: &str, tenant: TenantRef<'_>) -> Result<Scopes, AadError> {
@@ -213,12 +192,7 @@ impl Identity {
     }
 
     /// Checks the client's credentials; returns `appidacr` ("0" public, "1" secret, "2" cert).
-    fn authenticate_client(
-        &self,
-        app: &App,
-        form: &Form,
-        tenant: TenantRef<'_>,
-    ) -> Result<&'static str, AadError> {
+    fn authenticate_client(&self, app: &App, form: &Form, tenant: TenantRef<'_>) -> Result<&'static str, AadError> {
         let secret = form.get("client_secret");
         let assertion = form.get("client_assertion");
         if app.public_client {
@@ -238,11 +212,8 @@ impl Identity {
                     "The request body must contain the following parameter: 'client_assertion_type'.",
                 ));
             }
-            let certs = self
-                .certificates
-                .get(&app.client_id.to_ascii_lowercase())
-                .map(Vec::as_slice)
-                .unwrap_or_default();
+            let certs =
+                self.certificates.get(&app.client_id.to_ascii_lowercase()).map(Vec::as_slice).unwrap_or_default();
             assertion::verify(self, app, assertion, certs, tenant)?;
             return Ok("2");
         }
@@ -278,10 +249,7 @@ impl Identity {
 
     /// Mints an access token as the kit's signing key.
     pub fn mint(&self, req: &TokenRequest) -> String {
-        let name = self
-            .config
-            .find_app(&req.client_id)
-            .map_or(req.client_id.as_str(), |a| a.display_name.as_str());
+        let name = self.config.find_app(&req.client_id).map_or(req.client_id.as_str(), |a| a.display_name.as_str());
         let claims = tokens::claims(&self.config.issuer, req, self.lifetime(), name);
         tokens::mint(&self.key, &claims)
     }
@@ -291,12 +259,7 @@ impl Identity {
     }
 
     /// A v2.0 success body.
-    fn token_response(
-        &self,
-        req: &TokenRequest,
-        scope: Option<String>,
-        refresh: Option<String>,
-    ) -> Value {
+    fn token_response(&self, req: &TokenRequest, scope: Option<String>, refresh: Option<String>) -> Value {
         let expires_in = req.expires_in.unwrap_or(self.lifetime());
         let mut body = json!({
             "token_type": "Bearer",
@@ -324,9 +287,7 @@ impl Identity {
             client_auth: client_auth.into(),
             ..TokenRequest::default()
         };
-        let refresh = scopes
-            .offline()
-            .then(|| self.new_refresh_token(app, user, scopes));
+        let refresh = scopes.offline().then(|| self.new_refresh_token(app, user, scopes));
         self.token_response(&req, Some(scopes.granted(refresh.is_some())), refresh)
     }
 }

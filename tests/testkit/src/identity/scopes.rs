@@ -6,11 +6,7 @@ use crate::fixture::{GRAPH_RESOURCE, OUTLOOK_RESOURCE};
 const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
 
 /// Resources every tenant knows, besides those apps have roles on.
-pub(crate) const BUILTIN_RESOURCES: [&str; 3] = [
-    OUTLOOK_RESOURCE,
-    "https://outlook.office.com",
-    GRAPH_RESOURCE,
-];
+pub(crate) const BUILTIN_RESOURCES: [&str; 3] = [OUTLOOK_RESOURCE, "https://outlook.office.com", GRAPH_RESOURCE];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Scopes {
@@ -44,11 +40,7 @@ impl Scopes {
 
     /// The `scope` value of a token response.
     pub fn granted(&self, refresh_token_issued: bool) -> String {
-        let mut out: Vec<String> = self
-            .delegated()
-            .iter()
-            .map(|p| format!("{}/{p}", self.resource))
-            .collect();
+        let mut out: Vec<String> = self.delegated().iter().map(|p| format!("{}/{p}", self.resource)).collect();
         for s in &self.oidc {
             if s != "offline_access" || refresh_token_issued {
                 out.push(s.clone());
@@ -58,11 +50,7 @@ impl Scopes {
     }
 }
 
-pub(crate) fn parse(
-    scope: &str,
-    known: &dyn Fn(&str) -> bool,
-    tenant: &str,
-) -> Result<Scopes, AadError> {
+pub(crate) fn parse(scope: &str, known: &dyn Fn(&str) -> bool, tenant: &str) -> Result<Scopes, AadError> {
     let mut resource: Option<String> = None;
     let mut permissions = Vec::new();
     let mut default = false;
@@ -104,12 +92,7 @@ pub(crate) fn parse(
     if !known(&resource) {
         return Err(unknown_resource(&resource, tenant));
     }
-    Ok(Scopes {
-        resource,
-        permissions,
-        default,
-        oidc,
-    })
+    Ok(Scopes { resource, permissions, default, oidc })
 }
 
 pub(crate) fn invalid_scope(scope: &str) -> AadError {
@@ -145,12 +128,7 @@ mod tests {
 
     #[test]
     fn parses_delegated_and_default() {
-        let s = parse(
-            "https://outlook.office365.com/IMAP.AccessAsUser.All offline_access",
-            &known,
-            "t",
-        )
-        .unwrap();
+        let s = parse("https://outlook.office365.com/IMAP.AccessAsUser.All offline_access", &known, "t").unwrap();
         assert_eq!(s.resource, OUTLOOK_RESOURCE);
         assert_eq!(s.permissions, vec!["IMAP.AccessAsUser.All"]);
         assert!(s.offline());
@@ -162,30 +140,17 @@ mod tests {
 
     #[test]
     fn rejects_bad_scopes() {
+        assert_eq!(parse("https://nope.example/.default", &known, "t").unwrap_err().code, 500011);
         assert_eq!(
-            parse("https://nope.example/.default", &known, "t")
+            parse("https://graph.microsoft.com/Mail.Send https://outlook.office365.com/SMTP.Send", &known, "t")
                 .unwrap_err()
                 .code,
-            500011
-        );
-        assert_eq!(
-            parse(
-                "https://graph.microsoft.com/Mail.Send https://outlook.office365.com/SMTP.Send",
-                &known,
-                "t"
-            )
-            .unwrap_err()
-            .code,
             28000
         );
         assert_eq!(
-            parse(
-                "https://graph.microsoft.com/.default https://graph.microsoft.com/Mail.Send",
-                &known,
-                "t"
-            )
-            .unwrap_err()
-            .code,
+            parse("https://graph.microsoft.com/.default https://graph.microsoft.com/Mail.Send", &known, "t")
+                .unwrap_err()
+                .code,
             70011
         );
     }
