@@ -71,6 +71,12 @@ impl Conn {
         let (tag, rest) = full.split_once(' ')?;
         Some((tag.to_owned(), rest.to_owned()))
     }
+    /// One raw line (a SASL response), without its CRLF.
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.io.read_line(&mut line).unwrap();
+        line.trim_end().to_owned()
+    }
     /// Drops the TCP connection without a word.
     fn cut(self) {
         let _ = self.io.into_inner().sock.shutdown(std::net::Shutdown::Both);
@@ -323,6 +329,43 @@ fn a_read_cut_off_midway_is_repeated_on_a_new_session() {
     assert_eq!(imap.search("INBOX", &SearchQuery::new()).unwrap(), vec![5]);
     imap.close();
     server.join().unwrap();
+}
+
+#[test]
+fn without_sasl_ir_the_response_follows_the_continuation() {
+    let responses = Arc::new(Mutex::new(Vec::new()));
+    let seen = responses.clone();
+    let (port, ca, log, server) = serve(1, move |_, tag, cmd, c| match cmd {
+        "CAPABILITY" => {
+            c.send("* CAPABILITY IMAP4rev1 AUTH=XOAUTH2 AUTH=OAUTHBEARER");
+            c.send(&format!("{tag} OK CAPABILITY completed."));
+            Some(Step::Next)
+        }
+        _ if cmd.starts_with("AUTHENTICATE") => {
+            c.send("+ ");
+            seen.lock().unwrap().push(c.line());
+            c.send(&format!("{tag} OK AUTHENTICATE completed."));
+            Some(Step::Next)
+        }
+        _ => None,
+    });
+    let imap = client(port, &ca, token("tok"));
+    imap.connect().unwrap();
+    imap.close();
+    server.join().unwrap();
+    let log = log.lock().unwrap().clone();
+    // Both offered: OAUTHBEARER (the standard) is chosen, sent without SASL-IR.
+    assert!(log.contains(&"0 AUTHENTICATE OAUTHBEARER".to_owned()), "{log:?}");
+    use base64::Engine as _;
+    let sent = base64::engine::general_purpose::STANDARD.decode(&responses.lock().unwrap()[0]).unwrap();
+    assert_eq!(
+        sent,
+        b"n,a=shared@contoso.test,\x01host=127.0.0.1\x01port="
+            .iter()
+            .copied()
+            .chain(format!("{port}\x01auth=Bearer tok\x01\x01").into_bytes())
+            .collect::<Vec<u8>>()
+    );
 }
 
 fn b64(user: &str, token: &str) -> String {

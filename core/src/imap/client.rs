@@ -95,6 +95,33 @@ impl MessagePages {
     }
 }
 
+/// Yields the messages of a listing, fetching a batch whenever it runs dry.
+pub struct MessageIter<'a> {
+    client: &'a ImapClient,
+    pages: MessagePages,
+    batch: std::vec::IntoIter<MessageSummary>,
+}
+
+impl Iterator for MessageIter<'_> {
+    type Item = Result<MessageSummary>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(m) = self.batch.next() {
+                return Some(Ok(m));
+            }
+            match self.client.next_page(&mut self.pages) {
+                Ok(Some(batch)) => self.batch = batch.into_iter(),
+                Ok(None) => return None,
+                Err(e) => {
+                    self.pages.pos = self.pages.uids.len(); // stop after reporting the error
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}
+
 /// Whether a call may be repeated on a new connection after the old one broke.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Retry {
@@ -392,8 +419,14 @@ impl ImapClient {
         Ok(Some(page))
     }
 
+    /// The listing as an iterator that fetches one batch at a time.
+    pub fn iter_messages(&self, folder: &str, options: &ListOptions) -> Result<MessageIter<'_>> {
+        Ok(MessageIter { client: self, pages: self.pages(folder, options)?, batch: Vec::new().into_iter() })
+    }
+
     /// The whole message (RFC 5322 bytes) from the current folder.
     pub fn fetch_message(&self, uid: u32) -> Result<Vec<u8>> {
+        check_uid(uid)?;
         self.call(Retry::Safe, |s, st| {
             let mut buf = Vec::new();
             fetch_to(s, st, uid, &mut Sink::Buffer(&mut buf))?;
@@ -404,6 +437,7 @@ impl ImapClient {
     /// Streams the message to `out` without holding it in memory. Not
     /// repeated after a broken connection, since `out` may hold part of it.
     pub fn fetch_message_to(&self, uid: u32, out: &mut dyn Write) -> Result<()> {
+        check_uid(uid)?;
         self.call(Retry::IfNotSent, |s, st| fetch_to(s, st, uid, &mut Sink::Stream(&mut *out)))
     }
 
@@ -596,14 +630,49 @@ fn expunge(s: &mut Session, set: &str) -> Result<()> {
     s.run(&cmd).map(drop)
 }
 
-fn fetch_to(s: &mut Session, st: &mut State2<'_>, uid: u32, out: &mut Sink<'_>) -> Result<()> {
+fn check_uid(uid: u32) -> Result<()> {
     if uid == 0 {
         return Err(Error::config("UID 0 does not exist; UIDs start at 1"));
     }
+    Ok(())
+}
+
+fn fetch_to(s: &mut Session, st: &mut State2<'_>, uid: u32, out: &mut Sink<'_>) -> Result<()> {
     select_current(s, st, false)?;
     if s.fetch_body_to(uid, out)? {
         Ok(())
     } else {
         Err(Error::config(format!("there is no message with UID {uid} in {}", st.folder)).with_code("NONEXISTENT"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<ImapClient>();
+        shared::<crate::pop3::Pop3Client>();
+    }
+
+    #[test]
+    fn bad_settings_are_config_errors() {
+        let cred: Arc<dyn TokenCredential> = Arc::new(crate::StaticTokenCredential::new("t", None));
+        for (host, port, user) in
+            [("", 993, "u@x"), ("127.0.0.1", 0, "u@x"), ("127.0.0.1", 993, ""), ("127.0.0.1", 993, "a\r\nb")]
+        {
+            let e = ImapClient::new(ImapConfig::new(host, port, user), cred.clone()).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Config);
+        }
+        // Every check below must fail before a connection is attempted.
+        let c = ImapClient::new(ImapConfig::new("127.0.0.1", 993, "u@x"), cred).unwrap();
+        assert_eq!(c.config().security(), Security::Tls);
+        assert_eq!(c.status("bad\r\nname").unwrap_err().kind(), ErrorKind::Config);
+        assert_eq!(c.fetch_message(0).unwrap_err().kind(), ErrorKind::Config, "checked before connecting");
+        assert_eq!(c.set_flags(&[], &["\\Seen"]).unwrap_err().kind(), ErrorKind::Config);
+        c.close();
+        assert_eq!(c.status("INBOX").unwrap_err().kind(), ErrorKind::Closed);
     }
 }

@@ -10,7 +10,7 @@ pub(crate) mod response;
 mod session;
 pub(crate) mod transport;
 
-pub use client::{ImapClient, ImapConfig, ListOptions, MessagePages};
+pub use client::{ImapClient, ImapConfig, ListOptions, MessageIter, MessagePages};
 pub use command::SearchQuery;
 pub use parse::{Folder, FolderStatus, IdleEvents, MailboxInfo};
 pub use transport::StatsSnapshot;
