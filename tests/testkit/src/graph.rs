@@ -64,25 +64,24 @@ fn bad_request(code: &str, message: &str) -> Response {
     graph_error(400, code, message)
 }
 
-/// Handles Graph paths; None when `req` is not for Graph.
-pub(crate) fn handle(shared: &Shared, req: &Request) -> Option<Outcome> {
+/// Handles Graph paths, returning the outcome and the fault applied; None when `req` is not for Graph.
+pub(crate) fn handle(shared: &Shared, req: &Request) -> Option<(Outcome, Option<GraphFault>)> {
     let rest = req.path.strip_prefix("/v1.0/")?;
     let target = match rest.strip_suffix("/sendMail") {
         Some("me") => None,
         Some(users) => Some(users.strip_prefix("users/")?.to_string()),
         None => {
-            return Some(Outcome::Respond(graph_error(
-                400,
-                "BadRequest",
-                &format!("Resource not found for the segment '{rest}'."),
-            )));
+            let resp = graph_error(400, "BadRequest", &format!("Resource not found for the segment '{rest}'."));
+            return Some((Outcome::Respond(resp), None));
         }
     };
     if req.method != "POST" {
-        return Some(Outcome::Respond(graph_error(405, "Request_BadRequest", "Only POST is supported.")));
+        let resp = graph_error(405, "Request_BadRequest", "Only POST is supported.");
+        return Some((Outcome::Respond(resp), None));
     }
     let target = target.map(|t| percent_decode(&t));
-    Some(match shared.graph_faults.take() {
+    let fault = shared.graph_faults.take();
+    let outcome = match fault.clone() {
         Some(GraphFault::DropConnection) => Outcome::Drop,
         Some(GraphFault::Throttle { retry_after_secs }) => Outcome::Respond(
             graph_error(429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.")
@@ -107,7 +106,8 @@ pub(crate) fn handle(shared: &Shared, req: &Request) -> Option<Outcome> {
             Outcome::Respond(send_mail(shared, req, target.as_deref()))
         }
         None => Outcome::Respond(send_mail(shared, req, target.as_deref())),
-    })
+    };
+    Some((outcome, fault))
 }
 
 fn percent_decode(text: &str) -> String {

@@ -88,7 +88,8 @@ fn read_line(reader: &mut impl BufRead) -> io::Result<Option<String>> {
 }
 
 /// Reads one request; `Ok(None)` when the peer closed the connection between requests.
-pub(crate) fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Request>> {
+/// Answers `Expect: 100-continue` (curl sends it for larger bodies) before reading the body.
+pub(crate) fn read_request<S: Read + Write>(reader: &mut io::BufReader<S>) -> io::Result<Option<Request>> {
     let request_line = loop {
         match read_line(reader)? {
             None => return Ok(None),
@@ -117,6 +118,11 @@ pub(crate) fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Reque
         None => (target, Vec::new()),
     };
     let mut request = Request { method: method.to_string(), path: path.to_string(), query, headers, body: Vec::new() };
+    if request.header("expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
+        let stream = reader.get_mut();
+        stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+        stream.flush()?;
+    }
     let chunked = request.header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
     if chunked {
         request.body = read_chunked(reader)?;
@@ -217,23 +223,55 @@ pub(crate) fn serve_connection<S: Read + Write>(
 mod tests {
     use super::*;
 
+    /// A connection whose input is fixed and whose output is kept.
+    struct Mock<'a> {
+        input: &'a [u8],
+        output: Vec<u8>,
+    }
+
+    impl Read for Mock<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.input.read(buf)
+        }
+    }
+
+    impl Write for Mock<'_> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.output.write(buf)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn parse(input: &[u8]) -> (io::Result<Option<Request>>, Vec<u8>) {
+        let mut reader = io::BufReader::new(Mock { input, output: Vec::new() });
+        let result = read_request(&mut reader);
+        (result, reader.into_inner().output)
+    }
+
     #[test]
     fn parses_form_post_and_chunked() {
         let raw = b"POST /t/oauth2/v2.0/token?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\n\r\na=b&c=d";
-        let req = read_request(&mut &raw[..]).unwrap().unwrap();
+        let req = parse(raw).0.unwrap().unwrap();
         assert_eq!(req.method, "POST");
         assert_eq!(req.path, "/t/oauth2/v2.0/token");
         assert_eq!(req.query_param("x"), Some("1"));
         assert_eq!(req.form(), vec![("a".into(), "b".into()), ("c".into(), "d".into())]);
 
         let raw = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
-        let req = read_request(&mut &raw[..]).unwrap().unwrap();
+        let req = parse(raw).0.unwrap().unwrap();
         assert_eq!(req.body, b"abcde");
+
+        let raw = b"POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok";
+        let (req, output) = parse(raw);
+        assert_eq!(req.unwrap().unwrap().body, b"ok");
+        assert_eq!(output, b"HTTP/1.1 100 Continue\r\n\r\n");
     }
 
     #[test]
     fn rejects_garbage() {
-        assert!(read_request(&mut &b"GARBAGE\r\n\r\n"[..]).is_err());
-        assert!(read_request(&mut &b""[..]).unwrap().is_none());
+        assert!(parse(b"GARBAGE\r\n\r\n").0.is_err());
+        assert!(parse(b"").0.unwrap().is_none());
     }
 }

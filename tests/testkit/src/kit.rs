@@ -470,8 +470,8 @@ fn route(shared: &Shared, req: &Request) -> Outcome {
     if let Some(endpoint) = req.path.strip_prefix("/testkit/") {
         return Outcome::Respond(control::handle(shared, endpoint, req));
     }
-    if let Some(outcome) = graph::handle(shared, req) {
-        log_request(shared, req, &outcome, None);
+    if let Some((outcome, fault)) = graph::handle(shared, req) {
+        log_request(shared, req, &outcome, fault.map(|f| format!("{f:?}")));
         return outcome;
     }
     let fault = if is_faultable(req) { shared.faults.take() } else { None };
@@ -489,11 +489,11 @@ fn route(shared: &Shared, req: &Request) -> Outcome {
         }
         Some(f) => fault_response(f),
     };
-    log_request(shared, req, &outcome, fault.as_ref());
+    log_request(shared, req, &outcome, fault.map(|f| format!("{f:?}")));
     outcome
 }
 
-fn log_request(shared: &Shared, req: &Request, outcome: &Outcome, fault: Option<&Fault>) {
+fn log_request(shared: &Shared, req: &Request, outcome: &Outcome, fault: Option<String>) {
     let is_form = req.header("content-type").is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
     let form = if req.method == "POST" && is_form { req.form() } else { Vec::new() };
     let field = |name: &str| {
@@ -511,7 +511,7 @@ fn log_request(shared: &Shared, req: &Request, outcome: &Outcome, fault: Option<
             Outcome::Respond(r) => r.status,
             Outcome::Drop => 0,
         },
-        fault: fault.map(|f| format!("{f:?}")),
+        fault,
         time: SystemTime::now(),
     });
 }

@@ -23,12 +23,7 @@ fn app_form() -> Vec<(&'static str, &'static str)> {
 #[test]
 fn injected_faults_apply_to_the_next_requests() {
     let kit = TestKit::start_default().unwrap();
-    kit.inject(
-        Fault::Throttle {
-            retry_after_secs: 7,
-        },
-        2,
-    );
+    kit.inject(Fault::Throttle { retry_after_secs: 7 }, 2);
     kit.inject(Fault::ServerError(503), 1);
     kit.inject(Fault::MalformedJson, 1);
     kit.inject(Fault::DropConnection, 1);
@@ -69,24 +64,12 @@ fn control_endpoints_reach_everything() {
     let kit = TestKit::start_default().unwrap();
     let http = client(&kit);
     let control = |method: reqwest::Method, path: &str, body: serde_json::Value| {
-        status_json(
-            http.request(method, format!("{}/testkit/{path}", kit.authority()))
-                .json(&body)
-                .send()
-                .unwrap(),
-        )
+        status_json(http.request(method, format!("{}/testkit/{path}", kit.authority())).json(&body).send().unwrap())
     };
-    let (status, _) = control(
-        reqwest::Method::POST,
-        "faults",
-        json!({"fault": "throttle", "retry_after": 2, "count": 1}),
-    );
+    let (status, _) =
+        control(reqwest::Method::POST, "faults", json!({"fault": "throttle", "retry_after": 2, "count": 1}));
     assert_eq!(status, 200);
-    let (status, body) = control(
-        reqwest::Method::POST,
-        "faults",
-        json!({"fault": "nonsense"}),
-    );
+    let (status, body) = control(reqwest::Method::POST, "faults", json!({"fault": "nonsense"}));
     assert_eq!(status, 400, "{body}");
     assert_eq!(token(&kit, &app_form()).0, 429);
     assert_eq!(token(&kit, &app_form()).0, 200);
@@ -100,16 +83,10 @@ fn control_endpoints_reach_everything() {
     assert_eq!(body["ok"], true);
     assert_eq!(token(&kit, &app_form()).1["expires_in"], 5);
 
-    let (_, body) = control(
-        reqwest::Method::POST,
-        "token",
-        json!({"user": BOB, "scp": ["SMTP.Send"], "expires_in": -10}),
-    );
+    let (_, body) =
+        control(reqwest::Method::POST, "token", json!({"user": BOB, "scp": ["SMTP.Send"], "expires_in": -10}));
     let minted = body["access_token"].as_str().unwrap();
-    assert_eq!(
-        kit.verify_token(minted, &[OUTLOOK_RESOURCE]),
-        Err(oauthmail_testkit::TokenRejection::Expired)
-    );
+    assert_eq!(kit.verify_token(minted, &[OUTLOOK_RESOURCE]), Err(oauthmail_testkit::TokenRejection::Expired));
     let (_, info) = control(reqwest::Method::GET, "info", json!({}));
     assert_eq!(info, kit.info());
 }
@@ -124,22 +101,14 @@ fn binary_prints_one_line_and_stops_when_stdin_closes() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let info: serde_json::Value = serde_json::from_str(&line).unwrap();
     let ca_pem = std::fs::read_to_string(info["ca_path"].as_str().unwrap()).unwrap();
     let jwt_key = std::fs::read_to_string(info["jwt_public_key_path"].as_str().unwrap()).unwrap();
     assert!(jwt_key.starts_with("-----BEGIN PUBLIC KEY-----"));
     assert!(std::path::Path::new(info["cert_app"]["cert_path"].as_str().unwrap()).exists());
     assert_eq!(info["tenant_id"], TENANT_ID);
-    assert_eq!(
-        info["token_url"],
-        format!(
-            "{}/{TENANT_ID}/oauth2/v2.0/token",
-            info["authority"].as_str().unwrap()
-        )
-    );
+    assert_eq!(info["token_url"], format!("{}/{TENANT_ID}/oauth2/v2.0/token", info["authority"].as_str().unwrap()));
 
     // A client that trusts only the printed CA gets a token.
     let mut roots = rustls::RootCertStore::empty();
@@ -147,32 +116,20 @@ fn binary_prints_one_line_and_stops_when_stdin_closes() {
     for cert in rustls::pki_types::CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
         roots.add(cert.unwrap()).unwrap();
     }
-    let mut tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let mut tls =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let http = reqwest::blocking::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .build()
-        .unwrap();
-    let (status, body) = status_json(
-        http.post(info["token_url"].as_str().unwrap())
-            .form(&app_form())
-            .send()
-            .unwrap(),
-    );
+    let http = reqwest::blocking::Client::builder().tls_backend_preconfigured(tls).build().unwrap();
+    let (status, body) = status_json(http.post(info["token_url"].as_str().unwrap()).form(&app_form()).send().unwrap());
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["expires_in"], 42);
 
     drop(child.stdin.take());
     let exit = child.wait().unwrap();
     assert!(exit.success());
-    assert!(
-        !std::path::Path::new(info["ca_path"].as_str().unwrap()).exists(),
-        "temp dir removed"
-    );
+    assert!(!std::path::Path::new(info["ca_path"].as_str().unwrap()).exists(), "temp dir removed");
 }

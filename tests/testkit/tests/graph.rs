@@ -147,6 +147,10 @@ fn graph_errors() {
     );
     assert_eq!(send(&kit, &path, Some(&token), &message()).0, 202);
     assert_eq!(kit.store().count(BOB, INBOX), 1, "only the last request delivered");
+    let faults: Vec<_> = kit.requests().iter().filter_map(|r| r.fault.clone()).collect();
+    assert_eq!(faults.len(), 6, "{faults:?}");
+    assert!(faults[0].starts_with("Throttle"));
+    assert_eq!(kit.token_requests(), 0);
 }
 
 #[test]

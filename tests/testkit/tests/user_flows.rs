@@ -25,10 +25,7 @@ fn password_grant_and_its_errors() {
     let kit = TestKit::start_default().unwrap();
     let (status, body) = token(&kit, &password_form(ALICE, ALICE_PASSWORD));
     assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        body["scope"],
-        "https://outlook.office365.com/IMAP.AccessAsUser.All offline_access"
-    );
+    assert_eq!(body["scope"], "https://outlook.office365.com/IMAP.AccessAsUser.All offline_access");
     assert!(body["refresh_token"].is_string());
     let (_, claims) = decode_jwt(body["access_token"].as_str().unwrap());
     assert_eq!(claims["scp"], "IMAP.AccessAsUser.All");
@@ -44,11 +41,7 @@ fn password_grant_and_its_errors() {
         (password_form("nobody@example.test", "x"), 50034),
     ] {
         let (status, body) = token(&kit, &form);
-        assert_eq!(
-            (status, body["error"].as_str().unwrap()),
-            (400, "invalid_grant"),
-            "{body}"
-        );
+        assert_eq!((status, body["error"].as_str().unwrap()), (400, "invalid_grant"), "{body}");
         assert_eq!(aadsts(&body), code);
     }
     // A public client must not send a secret.
@@ -69,11 +62,7 @@ fn refresh_tokens_rotate_expire_and_revoke() {
     let (_, body) = token(&kit, &password_form(ALICE, ALICE_PASSWORD));
     let first = body["refresh_token"].as_str().unwrap().to_string();
     let refresh = |rt: &str, scope: Option<&str>| {
-        let mut form = vec![
-            ("grant_type", "refresh_token"),
-            ("client_id", PUBLIC_APP_ID),
-            ("refresh_token", rt),
-        ];
+        let mut form = vec![("grant_type", "refresh_token"), ("client_id", PUBLIC_APP_ID), ("refresh_token", rt)];
         if let Some(scope) = scope {
             form.push(("scope", scope));
         }
@@ -84,10 +73,7 @@ fn refresh_tokens_rotate_expire_and_revoke() {
     let second = body["refresh_token"].as_str().unwrap().to_string();
     assert_ne!(first, second);
     // The old one keeps working (documented), and the scope can move to another resource.
-    let (status, body) = refresh(
-        &first,
-        Some("https://graph.microsoft.com/Mail.Send offline_access"),
-    );
+    let (status, body) = refresh(&first, Some("https://graph.microsoft.com/Mail.Send offline_access"));
     assert_eq!(status, 200, "{body}");
     let (_, claims) = decode_jwt(body["access_token"].as_str().unwrap());
     assert_eq!(claims["aud"], GRAPH_RESOURCE);
@@ -109,10 +95,7 @@ fn refresh_tokens_rotate_expire_and_revoke() {
 
 fn pkce_pair() -> (String, String) {
     let verifier = "the-code-verifier-0123456789-abcdefghijklmnopqrstuvwxyz";
-    let challenge = URL_SAFE_NO_PAD.encode(ring::digest::digest(
-        &ring::digest::SHA256,
-        verifier.as_bytes(),
-    ));
+    let challenge = URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes()));
     (verifier.to_string(), challenge)
 }
 
@@ -134,9 +117,7 @@ fn authorization_code_with_pkce() {
             ("code_challenge_method", "S256"),
         ];
         query.extend_from_slice(extra);
-        http.get(url::Url::parse_with_params(&authorize_url, &query).unwrap())
-            .send()
-            .unwrap()
+        http.get(url::Url::parse_with_params(&authorize_url, &query).unwrap()).send().unwrap()
     };
     let resp = authorize(&[("login_hint", BOB)]);
     assert_eq!(resp.status().as_u16(), 302);
@@ -159,10 +140,7 @@ fn authorization_code_with_pkce() {
         )
     };
     let (status, body) = redeem("wrong-verifier");
-    assert_eq!(
-        (status, body["error"].as_str().unwrap()),
-        (400, "invalid_grant")
-    );
+    assert_eq!((status, body["error"].as_str().unwrap()), (400, "invalid_grant"));
     assert_eq!(aadsts(&body), 501481);
     let (status, body) = redeem(&verifier);
     assert_eq!(status, 200, "{body}");
@@ -175,12 +153,7 @@ fn authorization_code_with_pkce() {
     // Default user is alice; a redirect URI that is not registered is refused without redirecting.
     let resp = authorize(&[]);
     let location = url::Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
-    let code = location
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .to_string();
+    let code = location.query_pairs().find(|(k, _)| k == "code").unwrap().1.to_string();
     let (status, body) = token(
         &kit,
         &[
@@ -192,10 +165,7 @@ fn authorization_code_with_pkce() {
         ],
     );
     assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        decode_jwt(body["access_token"].as_str().unwrap()).1["preferred_username"],
-        ALICE
-    );
+    assert_eq!(decode_jwt(body["access_token"].as_str().unwrap()).1["preferred_username"], ALICE);
 
     let resp = http
         .get(
@@ -218,10 +188,7 @@ fn authorization_code_with_pkce() {
 
 fn device_code(kit: &TestKit) -> serde_json::Value {
     let resp = client(kit)
-        .post(format!(
-            "{}/{TENANT_ID}/oauth2/v2.0/devicecode",
-            kit.authority()
-        ))
+        .post(format!("{}/{TENANT_ID}/oauth2/v2.0/devicecode", kit.authority()))
         .form(&[("client_id", PUBLIC_APP_ID), ("scope", IMAP_SCOPE)])
         .send()
         .unwrap();
@@ -252,16 +219,10 @@ fn device_code_flow_auto_and_manual() {
     let code = device_code(&kit);
     let dc = code["device_code"].as_str().unwrap();
     let (status, body) = poll(&kit, dc);
-    assert_eq!(
-        (status, body["error"].as_str().unwrap()),
-        (400, "authorization_pending")
-    );
+    assert_eq!((status, body["error"].as_str().unwrap()), (400, "authorization_pending"));
     let (status, body) = poll(&kit, dc);
     assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        decode_jwt(body["access_token"].as_str().unwrap()).1["preferred_username"],
-        ALICE
-    );
+    assert_eq!(decode_jwt(body["access_token"].as_str().unwrap()).1["preferred_username"], ALICE);
     let (status, _) = poll(&kit, dc);
     assert_eq!(status, 400, "a device code is redeemed once");
 
@@ -279,18 +240,12 @@ fn device_code_flow_auto_and_manual() {
     assert_eq!(status_json(resp).1["approved"], 1);
     let (status, body) = poll(&kit, dc);
     assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        decode_jwt(body["access_token"].as_str().unwrap()).1["preferred_username"],
-        BOB
-    );
+    assert_eq!(decode_jwt(body["access_token"].as_str().unwrap()).1["preferred_username"], BOB);
 
     let code = device_code(&kit);
     assert_eq!(kit.deny_device_code(), 1);
     let (status, body) = poll(&kit, code["device_code"].as_str().unwrap());
-    assert_eq!(
-        (status, body["error"].as_str().unwrap()),
-        (400, "access_denied")
-    );
+    assert_eq!((status, body["error"].as_str().unwrap()), (400, "access_denied"));
 }
 
 #[test]
@@ -298,9 +253,6 @@ fn device_code_expires() {
     let kit = TestKit::start(Config::default_fixture().device_code_lifetime(0)).unwrap();
     let code = device_code(&kit);
     let (status, body) = poll(&kit, code["device_code"].as_str().unwrap());
-    assert_eq!(
-        (status, body["error"].as_str().unwrap()),
-        (400, "expired_token")
-    );
+    assert_eq!((status, body["error"].as_str().unwrap()), (400, "expired_token"));
     assert_eq!(aadsts(&body), 70019);
 }

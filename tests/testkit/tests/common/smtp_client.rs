@@ -49,20 +49,16 @@ fn tls_config(kit: &TestKit) -> Arc<rustls::ClientConfig> {
         roots.add(cert.unwrap()).unwrap();
     }
     Arc::new(
-        rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth(),
+        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
     )
 }
 
 fn wrap(kit: &TestKit, tcp: TcpStream) -> Stream {
-    let conn =
-        rustls::ClientConnection::new(tls_config(kit), ServerName::try_from("127.0.0.1").unwrap())
-            .unwrap();
+    let conn = rustls::ClientConnection::new(tls_config(kit), ServerName::try_from("127.0.0.1").unwrap()).unwrap();
     Stream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp)))
 }
 
@@ -73,22 +69,11 @@ pub struct Smtp {
 impl Smtp {
     /// Connects to the STARTTLS port (plain) or the implicit TLS port; reads the greeting.
     pub fn connect(kit: &TestKit, implicit_tls: bool) -> Smtp {
-        let port = if implicit_tls {
-            kit.smtp_tls_port()
-        } else {
-            kit.smtp_starttls_port()
-        };
+        let port = if implicit_tls { kit.smtp_tls_port() } else { kit.smtp_starttls_port() };
         let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        tcp.set_read_timeout(Some(std::time::Duration::from_secs(20)))
-            .unwrap();
-        let stream = if implicit_tls {
-            wrap(kit, tcp)
-        } else {
-            Stream::Plain(tcp)
-        };
-        let mut smtp = Smtp {
-            reader: BufReader::new(stream),
-        };
+        tcp.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+        let stream = if implicit_tls { wrap(kit, tcp) } else { Stream::Plain(tcp) };
+        let mut smtp = Smtp { reader: BufReader::new(stream) };
         let (code, text) = smtp.reply().unwrap();
         assert_eq!(code, 220, "{text}");
         smtp
@@ -126,9 +111,7 @@ impl Smtp {
 
     pub fn starttls(&mut self, kit: &TestKit) {
         assert_eq!(self.cmd("STARTTLS").0, 220);
-        let Stream::Plain(tcp) = std::mem::replace(self.reader.get_mut(), Stream::Gone) else {
-            panic!("already TLS")
-        };
+        let Stream::Plain(tcp) = std::mem::replace(self.reader.get_mut(), Stream::Gone) else { panic!("already TLS") };
         self.reader = BufReader::new(wrap(kit, tcp));
     }
 
@@ -147,9 +130,7 @@ impl Smtp {
     }
 
     pub fn oauthbearer(&mut self, user: &str, token: &str) -> (u16, String) {
-        let ir = STANDARD.encode(format!(
-            "n,a={user},\x01host=127.0.0.1\x01port=587\x01auth=Bearer {token}\x01\x01"
-        ));
+        let ir = STANDARD.encode(format!("n,a={user},\x01host=127.0.0.1\x01port=587\x01auth=Bearer {token}\x01\x01"));
         self.cmd(&format!("AUTH OAUTHBEARER {ir}"))
     }
 
