@@ -142,7 +142,7 @@ pub(crate) fn summary(resp: &[u8]) -> Option<MessageSummary> {
     };
     let mut uid = None;
     let mut flags = Vec::new();
-    let mut size = 0u64;
+    let mut size = None;
     let mut internal = None;
     let mut attach = false;
     let mut headers: &[u8] = b"";
@@ -150,13 +150,15 @@ pub(crate) fn summary(resp: &[u8]) -> Option<MessageSummary> {
         match a {
             AttributeValue::Uid(u) => uid = Some(*u),
             AttributeValue::Flags(f) => flags = f.iter().map(|x| x.to_string()).collect(),
-            AttributeValue::Rfc822Size(n) => size = u64::from(*n),
+            AttributeValue::Rfc822Size(n) => size = Some(u64::from(*n)),
             AttributeValue::InternalDate(d) => internal = parse_internal_date(d),
             AttributeValue::BodyStructure(b) => attach = has_attachments(b),
             AttributeValue::BodySection { data: Some(d), .. } => headers = d,
             _ => {}
         }
     }
+    // Unsolicited FETCH (a flag change) carries no size: not a listing row.
+    let size = size?;
     let mut s = MessageSummary::from_headers(uid?, headers);
     s.flags = flags;
     s.size = size;
@@ -240,8 +242,10 @@ BODY[HEADER.FIELDS (DATE SUBJECT FROM)] {{{}}}\r\n{hdr})\r\n",
 
     #[test]
     fn plain_text_has_no_attachment() {
-        let resp = b"* 1 FETCH (UID 1 BODYSTRUCTURE (\"text\" \"plain\" NIL NIL NIL \"7bit\" 3 1 NIL NIL NIL NIL))\r\n";
+        let resp = b"* 1 FETCH (UID 1 RFC822.SIZE 3 BODYSTRUCTURE (\"text\" \"plain\" NIL NIL NIL \"7bit\" 3 1 NIL NIL NIL NIL))\r\n";
         assert!(!summary(resp).unwrap().has_attachments);
+        // A flag update pushed by the server in the middle of a listing is not a row.
+        assert!(summary(b"* 1 FETCH (UID 1 FLAGS (\\Seen))\r\n").is_none());
     }
 
     #[test]
