@@ -1,6 +1,10 @@
 //! `oauthmail`: OAuth 2.0 tokens and mail from the command line.
 
 mod credential;
+mod mail;
+mod progress;
+mod read;
+mod send;
 mod settings;
 
 use std::process::ExitCode;
@@ -9,13 +13,16 @@ use clap::{Parser, Subcommand};
 use oauthmail::{Error, Result};
 use serde_json::json;
 
-use settings::CredentialArgs;
+use mail::Mail;
+use settings::{CredentialArgs, MailArgs};
 
 #[derive(Parser, Debug)]
 #[command(name = "oauthmail", version, about = "OAuth 2.0 tokens and mail over SMTP, IMAP, POP3 and Microsoft Graph")]
 struct Cli {
     #[command(flatten)]
     credential: CredentialArgs,
+    #[command(flatten)]
+    mail: MailArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -28,18 +35,34 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send a message over SMTP (or Microsoft Graph); prints the queue id.
+    Send(send::SendArgs),
+    /// List the messages of a folder.
+    List(read::ListArgs),
+    /// Download one whole message (RFC 5322).
+    Fetch(read::FetchArgs),
+    /// List the IMAP folders.
+    Folders(read::FoldersArgs),
+    /// Wait for new mail (IMAP IDLE) and print each message as it arrives.
+    Watch(read::WatchArgs),
 }
 
 fn run(cli: Cli) -> Result<()> {
     let profile = settings::load_profile(&cli.credential)?;
     let args = cli.credential.merged(&profile);
+    let mail_args = cli.mail.merged(&profile);
     match cli.command {
-        Command::Token { json } => token(&args, json),
+        Command::Token { json } => token(&args, &mail_args, json),
+        Command::Send(a) => send::run(&Mail::new(&mail_args, &args)?, a),
+        Command::List(a) => read::list(&Mail::new(&mail_args, &args)?, &a),
+        Command::Fetch(a) => read::fetch(&Mail::new(&mail_args, &args)?, &a),
+        Command::Folders(a) => read::folders(&Mail::new(&mail_args, &args)?, &a),
+        Command::Watch(a) => read::watch(&Mail::new(&mail_args, &args)?, &a),
     }
 }
 
-fn token(args: &CredentialArgs, as_json: bool) -> Result<()> {
-    let credential = credential::build(args)?;
+fn token(args: &CredentialArgs, mail_args: &MailArgs, as_json: bool) -> Result<()> {
+    let credential = credential::build(args, &mail::provider(mail_args)?.authority)?;
     let token = credential.get_token(&[])?;
     if !as_json {
         println!("{}", token.token().expose());

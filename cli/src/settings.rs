@@ -55,6 +55,42 @@ pub struct CredentialArgs {
     pub refresh_token: Option<String>,
 }
 
+/// Where the mail is: the mailbox and the servers. Unset hosts and ports come
+/// from the provider preset (Office 365 by default).
+#[derive(Args, Debug, Default, Clone)]
+pub struct MailArgs {
+    /// Mail service preset: office365, gcc-high, dod, china or gmail.
+    #[arg(long, env = "OAUTHMAIL_PROVIDER", global = true)]
+    pub provider: Option<String>,
+    /// The mailbox to send as or read (for app tokens; user flows default to the user name).
+    #[arg(long, env = "OAUTHMAIL_USER", global = true)]
+    pub user: Option<String>,
+    #[arg(long, env = "OAUTHMAIL_SMTP_HOST", global = true)]
+    pub smtp_host: Option<String>,
+    #[arg(long, env = "OAUTHMAIL_SMTP_PORT", global = true)]
+    pub smtp_port: Option<u16>,
+    /// starttls or tls (default from the port: tls on 465).
+    #[arg(long, env = "OAUTHMAIL_SMTP_SECURITY", global = true)]
+    pub smtp_security: Option<String>,
+    #[arg(long, env = "OAUTHMAIL_IMAP_HOST", global = true)]
+    pub imap_host: Option<String>,
+    #[arg(long, env = "OAUTHMAIL_IMAP_PORT", global = true)]
+    pub imap_port: Option<u16>,
+    /// starttls or tls (default from the port: tls on 993).
+    #[arg(long, env = "OAUTHMAIL_IMAP_SECURITY", global = true)]
+    pub imap_security: Option<String>,
+    #[arg(long, env = "OAUTHMAIL_POP3_HOST", global = true)]
+    pub pop3_host: Option<String>,
+    #[arg(long, env = "OAUTHMAIL_POP3_PORT", global = true)]
+    pub pop3_port: Option<u16>,
+    /// starttls or tls (default from the port: tls on 995).
+    #[arg(long, env = "OAUTHMAIL_POP3_SECURITY", global = true)]
+    pub pop3_security: Option<String>,
+    /// Microsoft Graph base URL including the version (`https://graph.microsoft.com/v1.0`).
+    #[arg(long, env = "OAUTHMAIL_GRAPH_URL", global = true)]
+    pub graph_url: Option<String>,
+}
+
 /// One profile of the config file; every field mirrors a flag.
 #[derive(Deserialize, Debug, Default, Clone)]
 #[serde(deny_unknown_fields)]
@@ -70,6 +106,18 @@ pub struct Profile {
     pub scope: Option<String>,
     pub ca_file: Option<PathBuf>,
     pub flow: Option<String>,
+    pub provider: Option<String>,
+    pub user: Option<String>,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    pub smtp_security: Option<String>,
+    pub imap_host: Option<String>,
+    pub imap_port: Option<u16>,
+    pub imap_security: Option<String>,
+    pub pop3_host: Option<String>,
+    pub pop3_port: Option<u16>,
+    pub pop3_security: Option<String>,
+    pub graph_url: Option<String>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -103,9 +151,8 @@ pub fn load_profile(args: &CredentialArgs) -> Result<Profile, oauthmail::Error> 
             return Err(oauthmail::Error::config(format!("cannot read config file {}", path.display())).with_source(e));
         }
     };
-    let file: ConfigFile = toml::from_str(&text).map_err(|e| {
-        oauthmail::Error::config(format!("invalid config file {}: {}", path.display(), e.message()))
-    })?;
+    let file: ConfigFile = toml::from_str(&text)
+        .map_err(|e| oauthmail::Error::config(format!("invalid config file {}: {}", path.display(), e.message())))?;
     let name = args.profile.clone().or(file.default_profile);
     match name {
         None => Ok(Profile::default()),
@@ -116,14 +163,34 @@ pub fn load_profile(args: &CredentialArgs) -> Result<Profile, oauthmail::Error> 
     }
 }
 
+fn or<T: Clone>(a: &mut Option<T>, b: &Option<T>) {
+    if a.is_none() {
+        a.clone_from(b);
+    }
+}
+
+impl MailArgs {
+    /// Flags and environment first, then the profile.
+    pub fn merged(mut self, p: &Profile) -> Self {
+        or(&mut self.provider, &p.provider);
+        or(&mut self.user, &p.user);
+        or(&mut self.smtp_host, &p.smtp_host);
+        or(&mut self.smtp_port, &p.smtp_port);
+        or(&mut self.smtp_security, &p.smtp_security);
+        or(&mut self.imap_host, &p.imap_host);
+        or(&mut self.imap_port, &p.imap_port);
+        or(&mut self.imap_security, &p.imap_security);
+        or(&mut self.pop3_host, &p.pop3_host);
+        or(&mut self.pop3_port, &p.pop3_port);
+        or(&mut self.pop3_security, &p.pop3_security);
+        or(&mut self.graph_url, &p.graph_url);
+        self
+    }
+}
+
 impl CredentialArgs {
     /// Flags and environment first, then the profile.
     pub fn merged(mut self, p: &Profile) -> Self {
-        fn or<T: Clone>(a: &mut Option<T>, b: &Option<T>) {
-            if a.is_none() {
-                a.clone_from(b);
-            }
-        }
         or(&mut self.tenant_id, &p.tenant_id);
         or(&mut self.client_id, &p.client_id);
         or(&mut self.client_secret, &p.client_secret);

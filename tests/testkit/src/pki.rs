@@ -10,6 +10,7 @@ use rcgen::{
 };
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+use rsa::traits::PublicKeyParts;
 use rustls::ServerConfig;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
@@ -68,6 +69,9 @@ pub(crate) struct RsaKey {
     public_pem: String,
     /// PKCS#1 RSAPublicKey DER, the form ring verifies with.
     public_pkcs1: Vec<u8>,
+    /// Modulus and exponent, base64url (JWK `n`, `e`).
+    jwk_n: String,
+    jwk_e: String,
 }
 
 /// RSA generation takes ~0.5 s, so each process makes a few keys once and every kit in it
@@ -95,7 +99,9 @@ impl RsaKey {
         let public_pem = private.to_public_key().to_public_key_pem(LineEnding::LF).map_err(other)?;
         let key_pair = RsaKeyPair::from_pkcs8(der).map_err(other)?;
         let public_pkcs1 = key_pair.public().as_ref().to_vec();
-        Ok(RsaKey { key_pair, pkcs8_pem, public_pem, public_pkcs1 })
+        let jwk_n = b64url(&private.n().to_bytes_be());
+        let jwk_e = b64url(&private.e().to_bytes_be());
+        Ok(RsaKey { key_pair, pkcs8_pem, public_pem, public_pkcs1, jwk_n, jwk_e })
     }
 
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
@@ -124,6 +130,12 @@ impl RsaKey {
     /// A key id derived from the public key.
     pub fn kid(&self) -> String {
         b64url(&sha256(&self.public_pkcs1)[..16])
+    }
+
+    /// The public key as a JWK (for the JWKS endpoint).
+    pub fn jwk(&self) -> serde_json::Value {
+        serde_json::json!({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": self.kid(),
+                           "n": self.jwk_n, "e": self.jwk_e})
     }
 }
 

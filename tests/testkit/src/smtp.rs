@@ -20,6 +20,7 @@ const HOST: &str = "testkit";
 const MAX_MESSAGE: usize = 35 * 1024 * 1024;
 const MAX_COMMAND_LINE: usize = 16 * 1024;
 const MAX_RECIPIENTS: usize = 500;
+const MAX_DATA_LINE: u64 = 1024 * 1024;
 
 /// Faults of the SMTP server, each consumed where it applies (count-limited, in order).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -467,7 +468,8 @@ impl Session<'_> {
         let mut too_big = false;
         loop {
             let mut line = Vec::new();
-            if self.reader.read_until(b'\n', &mut line)? == 0 {
+            // Bounded so one endless line cannot exhaust memory; longer lines arrive in pieces.
+            if (&mut self.reader).take(MAX_DATA_LINE).read_until(b'\n', &mut line)? == 0 {
                 return Ok(Flow::Close);
             }
             if drop_mid_data {

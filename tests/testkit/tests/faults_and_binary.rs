@@ -133,3 +133,29 @@ fn binary_prints_one_line_and_stops_when_stdin_closes() {
     assert!(exit.success());
     assert!(!std::path::Path::new(info["ca_path"].as_str().unwrap()).exists(), "temp dir removed");
 }
+
+#[test]
+fn openid_discovery_and_jwks_describe_the_kit() {
+    let kit = TestKit::start_default().unwrap();
+    let http = client(&kit);
+    let (status, doc) = status_json(
+        http.get(format!("{}/{TENANT_ID}/v2.0/.well-known/openid-configuration", kit.authority())).send().unwrap(),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(doc["token_endpoint"], kit.token_url(TENANT_ID));
+    assert_eq!(doc["issuer"], kit.issuer(TENANT_ID));
+    let (status, jwks) = status_json(http.get(doc["jwks_uri"].as_str().unwrap()).send().unwrap());
+    assert_eq!(status, 200);
+    let key = &jwks["keys"][0];
+    assert_eq!(key["kid"], kit.info()["jwt_kid"]);
+
+    // The JWK verifies a token the kit issued.
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let n = b64.decode(key["n"].as_str().unwrap()).unwrap();
+    let e = b64.decode(key["e"].as_str().unwrap()).unwrap();
+    let token = kit.issue_token(&oauthmail_testkit::TokenRequest::app(&["SMTP.SendAsApp"]));
+    let (input, sig) = token.rsplit_once('.').unwrap();
+    let public = ring::signature::RsaPublicKeyComponents { n: &n, e: &e };
+    public.verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, input.as_bytes(), &b64.decode(sig).unwrap()).unwrap();
+}

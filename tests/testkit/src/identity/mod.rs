@@ -122,6 +122,13 @@ impl Identity {
         }
         let rest = req.path.strip_prefix('/')?;
         let (tenant, endpoint) = rest.split_once('/')?;
+        if req.method == "GET" {
+            match endpoint {
+                "v2.0/.well-known/openid-configuration" => return Some(self.discovery(tenant)),
+                "discovery/v2.0/keys" => return Some(Response::json(200, &json!({"keys": [self.key.jwk()]}))),
+                _ => {}
+            }
+        }
         let endpoint = endpoint.strip_prefix("oauth2/v2.0/")?;
         let result = match (req.method.as_str(), endpoint) {
             ("POST", "token") => self.token(tenant, &Form(req.form())),
@@ -136,6 +143,36 @@ impl Identity {
             Ok(body) => Response::json(200, &body),
             Err(err) => err.to_response(),
         })
+    }
+
+    /// OpenID Connect discovery document, so OIDC/MSAL-style clients find the endpoints.
+    fn discovery(&self, tenant_name: &str) -> Response {
+        let tenant = match self.resolve_tenant(tenant_name) {
+            Ok(t) => t,
+            Err(e) => return e.to_response(),
+        };
+        let base = format!("{}/{}", self.authority, tenant_name);
+        let issuer_tenant = match tenant {
+            TenantRef::Registered(t) => t.id.clone(),
+            TenantRef::Alias(_) => "{tenantid}".into(),
+        };
+        Response::json(
+            200,
+            &json!({
+                "issuer": format!("{}/{issuer_tenant}/", self.config.issuer),
+                "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
+                "token_endpoint": format!("{base}/oauth2/v2.0/token"),
+                "device_authorization_endpoint": format!("{base}/oauth2/v2.0/devicecode"),
+                "jwks_uri": format!("{base}/discovery/v2.0/keys"),
+                "response_types_supported": ["code"],
+                "grant_types_supported": ["authorization_code", "client_credentials", "password",
+                    "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"],
+                "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt"],
+                "code_challenge_methods_supported": ["S256", "plain"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "tenant_region_scope": "WW",
+            }),
+        )
     }
 
     fn resolve_tenant<'a>(&'a self, name: &'a str) -> Result<TenantRef<'a>, AadError> {

@@ -291,7 +291,7 @@ impl<'a> Part<'a> {
         if self.media_type == "multipart" {
             if self.children.is_empty() {
                 // An empty multipart cannot be written; describe it as an empty text part.
-                out.extend_from_slice(b"\"text\" \"plain\" NIL NIL NIL \"7bit\" 0 0");
+                out.extend_from_slice(b"(\"text\" \"plain\" NIL NIL NIL \"7bit\" 0 0)");
             }
             for child in &self.children {
                 child.write_structure(out, extended);

@@ -1,0 +1,117 @@
+//! The mail side of the configuration: which provider, which mailbox, which
+//! servers, and the clients built from them.
+
+use std::sync::Arc;
+
+use oauthmail::graph::GraphConfig;
+use oauthmail::tls::TlsTrust;
+use oauthmail::{
+    Endpoint, Error, GraphMailClient, ImapClient, ImapConfig, Pop3Client, Pop3Config, Provider, Result, Security,
+    SmtpClient, SmtpConfig, TokenCredential,
+};
+
+use crate::settings::{CredentialArgs, MailArgs};
+
+/// Everything a mail command needs, resolved once.
+pub struct Mail {
+    /// The preset with the configured hosts, ports and Graph URL applied.
+    pub provider: Provider,
+    user: Option<String>,
+    ca: TlsTrust,
+    pub credential: Arc<dyn TokenCredential>,
+}
+
+/// The preset named by `--provider` (Office 365 when none).
+pub fn provider(args: &MailArgs) -> Result<Provider> {
+    args.provider.as_deref().map_or_else(|| Ok(Provider::office365()), Provider::by_name)
+}
+
+fn endpoint(
+    preset: &Endpoint,
+    host: &Option<String>,
+    port: Option<u16>,
+    security: &Option<String>,
+) -> Result<Endpoint> {
+    let host = host.clone().unwrap_or_else(|| preset.host.clone());
+    let mut e = match port {
+        Some(port) => Endpoint::new(host, port),
+        None => Endpoint { host, ..preset.clone() },
+    };
+    if let Some(s) = security {
+        e.security = Security::parse(s)?;
+    }
+    Ok(e)
+}
+
+impl Mail {
+    pub fn new(mail: &MailArgs, cred: &CredentialArgs) -> Result<Mail> {
+        let mut provider = provider(mail)?;
+        provider.smtp = endpoint(&provider.smtp, &mail.smtp_host, mail.smtp_port, &mail.smtp_security)?;
+        provider.imap = endpoint(&provider.imap, &mail.imap_host, mail.imap_port, &mail.imap_security)?;
+        provider.pop3 = endpoint(&provider.pop3, &mail.pop3_host, mail.pop3_port, &mail.pop3_security)?;
+        if let Some(url) = &mail.graph_url {
+            provider.graph_url = Some(url.clone());
+            if provider.graph_scope.is_none() {
+                provider.graph_scope = Some(oauthmail::graph::GRAPH_SCOPE.into());
+            }
+        }
+        let ca = TlsTrust::from_optional_ca_file(cred.ca_file.as_deref())?;
+        let credential = crate::credential::build(cred, &provider.authority)?;
+        // A user's own mailbox is the default; app tokens must name one.
+        let user = mail.user.clone().or_else(|| cred.username.clone()).filter(|u| !u.trim().is_empty());
+        Ok(Mail { provider, user, ca, credential })
+    }
+
+    /// The mailbox to use.
+    pub fn user(&self) -> Result<&str> {
+        self.user.as_deref().ok_or_else(|| {
+            Error::config("no mailbox given").with_hint(
+                "Pass --user you@contoso.com or set OAUTHMAIL_USER (for user sign-ins AZURE_USERNAME is used).",
+            )
+        })
+    }
+
+    pub fn smtp(&self) -> Result<SmtpClient> {
+        let e = &self.provider.smtp;
+        let config = SmtpConfig {
+            security: Some(e.security),
+            ca: self.ca.clone(),
+            ..SmtpConfig::new(&e.host, e.port, self.user()?)
+        };
+        SmtpClient::new(config, self.credential.clone())
+    }
+
+    pub fn imap(&self) -> Result<ImapClient> {
+        let e = &self.provider.imap;
+        let config = ImapConfig {
+            security: Some(e.security),
+            ca: self.ca.clone(),
+            ..ImapConfig::new(&e.host, e.port, self.user()?)
+        };
+        ImapClient::new(config, self.credential.clone())
+    }
+
+    pub fn pop3(&self) -> Result<Pop3Client> {
+        let e = &self.provider.pop3;
+        let config = Pop3Config {
+            security: Some(e.security),
+            ca: self.ca.clone(),
+            ..Pop3Config::new(&e.host, e.port, self.user()?)
+        };
+        Pop3Client::new(config, self.credential.clone())
+    }
+
+    pub fn graph(&self) -> Result<GraphMailClient> {
+        let (Some(base_url), Some(scope)) = (&self.provider.graph_url, &self.provider.graph_scope) else {
+            return Err(Error::config(format!("the provider {} has no Microsoft Graph", self.provider.name))
+                .with_hint("Use --via smtp, or set OAUTHMAIL_GRAPH_URL."));
+        };
+        let config = GraphConfig {
+            base_url: base_url.clone(),
+            scope: scope.clone(),
+            ca: self.ca.clone(),
+            ..GraphConfig::new(self.user()?)
+        };
+        GraphMailClient::new(config, self.credential.clone())
+    }
+}
