@@ -191,6 +191,17 @@ impl SmtpClient {
         messages.iter().map(|m| self.send(m)).collect()
     }
 
+    /// Connects and authenticates now instead of at the first send, to check
+    /// a configuration; the session is kept for the next message.
+    pub fn connect(&self) -> Result<()> {
+        let mut guard = self.lock()?;
+        let state = guard.as_mut().ok_or_else(|| Error::closed("SMTP client"))?;
+        if state.session.is_none() {
+            state.session = Some(self.open()?);
+        }
+        Ok(())
+    }
+
     /// Ends the session. Later calls fail with a `Closed` error.
     pub fn close(&self) {
         if let Ok(mut guard) = self.state.lock()
