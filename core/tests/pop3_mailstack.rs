@@ -124,7 +124,15 @@ fn sent_through_postfix_read_back_over_imap_and_pop3() {
     assert_eq!(newest.len(), 2);
     assert!(newest[0].uid > newest[1].uid);
 
-    // 6. DELE + RSET undoes; DELE + QUIT deletes.
+    // 6. Dropped without close(): no QUIT, so the server keeps the message.
+    let careless = Pop3Client::new(pop3_config(&stack, &dave, true), stack.credential(&dave)).unwrap();
+    careless.dele(n_dots).unwrap();
+    drop(careless);
+    let check = Pop3Client::new(pop3_config(&stack, &dave, true), stack.credential(&dave)).unwrap();
+    assert_eq!(check.fetch_message(n_dots).unwrap(), tricky.as_bytes());
+    check.close().unwrap();
+
+    // 7. DELE + RSET undoes; DELE + QUIT deletes.
     pop.dele(n_dots).unwrap();
     assert!(pop.fetch_message(n_dots).is_err(), "a deleted message cannot be read");
     pop.rset().unwrap();

@@ -435,7 +435,8 @@ impl Session {
 
     /// LOGOUT, then close.
     pub(crate) fn logout(mut self) {
-        if !self.broken {
+        // A dead server must not hold up close() (or a drop) for the full timeout.
+        if !self.broken && self.t.set_read_timeout(Some(Duration::from_secs(5))).is_ok() {
             let _ = self.run(&Command::new("LOGOUT"));
         }
         self.t.shutdown();

@@ -333,9 +333,14 @@ impl Pop3Client {
     }
 }
 
+/// Dropping without [`Pop3Client::close`] ends the connection without QUIT,
+/// so the server discards pending deletions (RFC 1939 6), as poplib does.
 impl Drop for Pop3Client {
     fn drop(&mut self) {
-        let _ = self.close();
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(session) = state.and_then(|s| s.session) {
+            session.abandon();
+        }
     }
 }
 

@@ -241,6 +241,11 @@ impl Session {
         res
     }
 
+    /// Closes without QUIT: the server leaves the mailbox as it was.
+    pub(crate) fn abandon(self) {
+        self.t.shutdown();
+    }
+
     pub(crate) fn uses_tls(&self) -> bool {
         self.t.is_tls()
     }
