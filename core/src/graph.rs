@@ -231,6 +231,10 @@ fn map_graph_error(resp: &HttpResponse) -> Error {
             ErrorKind::Auth,
             "The token must be for Microsoft Graph: request the scope https://graph.microsoft.com/.default.",
         ),
+        (_, "ErrorSendAsDenied") => (
+            ErrorKind::Permission,
+            "The mailbox may not send as this From address: grant Send As (Add-RecipientPermission) or send from the mailbox itself.",
+        ),
         (_, "ErrorAccessDenied") | (403, _) => (
             ErrorKind::Permission,
             "Grant the app the Mail.Send application permission with admin consent, and if an application access \
