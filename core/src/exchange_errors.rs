@@ -124,14 +124,70 @@ mod tests {
     #[test]
     fn exchange_replies_get_kind_code_and_hint() {
         let cases: [(SmtpStage, u16, &str, ErrorKind, &str, &str); 8] = [
-            (SmtpStage::Auth, 535, "5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.", ErrorKind::Permission, "5.7.139", "Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false"),
-            (SmtpStage::Auth, 535, "5.7.3 Authentication unsuccessful [SN4PR0601CA0002.namprd06.prod.outlook.com]", ErrorKind::Auth, "5.7.3", "SMTP.SendAsApp"),
-            (SmtpStage::MailFrom, 530, "5.7.57 Client not authenticated to send mail. [x]", ErrorKind::Auth, "5.7.57", "STARTTLS"),
-            (SmtpStage::Data, 554, "5.2.252 SendAsDenied; alice@example.test not allowed to send as boss@example.test; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied", ErrorKind::Permission, "5.2.252", "Add-RecipientPermission"),
-            (SmtpStage::MailFrom, 550, "5.7.60 SMTP; Client does not have permissions to send as this sender", ErrorKind::Permission, "5.7.60", "SendAs"),
-            (SmtpStage::RcptTo, 550, "5.7.708 Service unavailable. Access denied, traffic not accepted from this IP.", ErrorKind::Permission, "5.7.708", "tenant"),
-            (SmtpStage::MailFrom, 451, "4.7.500 Server busy. Please try again later. [x]", ErrorKind::Throttled, "4.7.500", "30 messages per minute"),
-            (SmtpStage::Auth, 535, "5.7.8 Error: authentication failed: (reason unavailable)", ErrorKind::Auth, "5.7.8", "audience"),
+            (
+                SmtpStage::Auth,
+                535,
+                "5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.",
+                ErrorKind::Permission,
+                "5.7.139",
+                "Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false",
+            ),
+            (
+                SmtpStage::Auth,
+                535,
+                "5.7.3 Authentication unsuccessful [SN4PR0601CA0002.namprd06.prod.outlook.com]",
+                ErrorKind::Auth,
+                "5.7.3",
+                "SMTP.SendAsApp",
+            ),
+            (
+                SmtpStage::MailFrom,
+                530,
+                "5.7.57 Client not authenticated to send mail. [x]",
+                ErrorKind::Auth,
+                "5.7.57",
+                "STARTTLS",
+            ),
+            (
+                SmtpStage::Data,
+                554,
+                "5.2.252 SendAsDenied; alice@example.test not allowed to send as boss@example.test; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied",
+                ErrorKind::Permission,
+                "5.2.252",
+                "Add-RecipientPermission",
+            ),
+            (
+                SmtpStage::MailFrom,
+                550,
+                "5.7.60 SMTP; Client does not have permissions to send as this sender",
+                ErrorKind::Permission,
+                "5.7.60",
+                "SendAs",
+            ),
+            (
+                SmtpStage::RcptTo,
+                550,
+                "5.7.708 Service unavailable. Access denied, traffic not accepted from this IP.",
+                ErrorKind::Permission,
+                "5.7.708",
+                "tenant",
+            ),
+            (
+                SmtpStage::MailFrom,
+                451,
+                "4.7.500 Server busy. Please try again later. [x]",
+                ErrorKind::Throttled,
+                "4.7.500",
+                "30 messages per minute",
+            ),
+            (
+                SmtpStage::Auth,
+                535,
+                "5.7.8 Error: authentication failed: (reason unavailable)",
+                ErrorKind::Auth,
+                "5.7.8",
+                "audience",
+            ),
         ];
         for (stage, code, text, kind, ecode, hint) in cases {
             let e = map_reply(stage, code, text);
@@ -140,13 +196,19 @@ mod tests {
             assert!(e.hint().unwrap().contains(hint), "{text}: {:?}", e.hint());
             assert!(e.message_text().contains(text));
         }
-        assert_eq!(map_reply(SmtpStage::MailFrom, 451, "4.7.500 Server busy").retry_after(), Some(Duration::from_secs(60)));
+        assert_eq!(
+            map_reply(SmtpStage::MailFrom, 451, "4.7.500 Server busy").retry_after(),
+            Some(Duration::from_secs(60))
+        );
     }
 
     #[test]
     fn generic_replies_depend_on_the_stage() {
         assert_eq!(map_reply(SmtpStage::RcptTo, 550, "5.1.1 User unknown").kind(), ErrorKind::Message);
-        assert_eq!(map_reply(SmtpStage::Data, 552, "5.3.4 Message size exceeds fixed limit").kind(), ErrorKind::Message);
+        assert_eq!(
+            map_reply(SmtpStage::Data, 552, "5.3.4 Message size exceeds fixed limit").kind(),
+            ErrorKind::Message
+        );
         assert_eq!(map_reply(SmtpStage::Data, 421, "4.4.2 Timeout").kind(), ErrorKind::Network);
         assert_eq!(map_reply(SmtpStage::Data, 554, "Transaction failed").code(), Some("554"));
         assert_eq!(map_reply(SmtpStage::Auth, 504, "5.5.4 Unrecognized authentication type").kind(), ErrorKind::Auth);

@@ -3,8 +3,8 @@
 //! switched off. A [`Message`] goes as Graph's JSON message; raw RFC 5322
 //! bytes go as MIME (base64 in a `text/plain` body, as Graph requires).
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -60,28 +60,38 @@ pub struct GraphMailClient {
 
 impl std::fmt::Debug for GraphMailClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GraphMailClient").field("mailbox", &self.config.mailbox).field("base_url", &self.config.base_url).finish()
+        f.debug_struct("GraphMailClient")
+            .field("mailbox", &self.config.mailbox)
+            .field("base_url", &self.config.base_url)
+            .finish()
     }
 }
 
 impl GraphMailClient {
     pub fn new(config: GraphConfig, credential: Arc<dyn TokenCredential>) -> Result<GraphMailClient> {
-        parse_mailbox("Graph mailbox", &config.mailbox)
-            .map_err(|e| Error::config(e.message_text().to_owned()).with_hint("The mailbox is the sender's address."))?;
+        parse_mailbox("Graph mailbox", &config.mailbox).map_err(|e| {
+            Error::config(e.message_text().to_owned()).with_hint("The mailbox is the sender's address.")
+        })?;
         let mut url = url::Url::parse(config.base_url.trim_end_matches('/'))
             .map_err(|e| Error::config(format!("invalid Graph base URL '{}'", config.base_url)).with_source(e))?;
         if url.scheme() != "https" {
             return Err(Error::config("the Graph base URL must use https"));
         }
-        url.path_segments_mut()
-            .map_err(|_| Error::config("the Graph base URL cannot have a path"))?
-            .extend(["users", config.mailbox.as_str(), "sendMail"]);
+        url.path_segments_mut().map_err(|_| Error::config("the Graph base URL cannot have a path"))?.extend([
+            "users",
+            config.mailbox.as_str(),
+            "sendMail",
+        ]);
         let http = HttpClient::new(&config.ca, &config.http)?;
         Ok(GraphMailClient { send_url: url.into(), config, credential, http, closed: AtomicBool::new(false) })
     }
 
     /// The provider's Graph URL and scope (Microsoft clouds only).
-    pub fn from_provider(provider: &Provider, mailbox: &str, credential: Arc<dyn TokenCredential>) -> Result<GraphMailClient> {
+    pub fn from_provider(
+        provider: &Provider,
+        mailbox: &str,
+        credential: Arc<dyn TokenCredential>,
+    ) -> Result<GraphMailClient> {
         let (Some(base_url), Some(scope)) = (&provider.graph_url, &provider.graph_scope) else {
             return Err(Error::config(format!("the provider {} has no Microsoft Graph", provider.name)));
         };
@@ -97,7 +107,8 @@ impl GraphMailClient {
     pub fn send(&self, message: &Message) -> Result<SendReport> {
         let prepared = message.prepare()?;
         let body = json!({ "message": graph_message(message)?, "saveToSentItems": self.config.save_to_sent_items });
-        let body = serde_json::to_vec(&body).map_err(|e| Error::internal("cannot encode the Graph message").with_source(e))?;
+        let body =
+            serde_json::to_vec(&body).map_err(|e| Error::internal("cannot encode the Graph message").with_source(e))?;
         self.post(&body, "application/json")?;
         Ok(accepted_report(prepared.recipients, Some(prepared.message_id)))
     }
@@ -209,8 +220,10 @@ fn graph_message(m: &Message) -> Result<Value> {
         let mut headers = Vec::new();
         for (name, value) in &m.headers {
             if !name.to_ascii_lowercase().starts_with("x-") {
-                return Err(Error::message(format!("Microsoft Graph only sends custom headers that start with X- (got {name})"))
-                    .with_hint("Rename the header to X-..., or send the message as raw MIME."));
+                return Err(Error::message(format!(
+                    "Microsoft Graph only sends custom headers that start with X- (got {name})"
+                ))
+                .with_hint("Rename the header to X-..., or send the message as raw MIME."));
             }
             headers.push(json!({ "name": name, "value": value }));
         }
@@ -226,7 +239,9 @@ fn map_graph_error(resp: &HttpResponse) -> Error {
     let text = json["error"]["message"].as_str().unwrap_or("").to_owned();
     let message = format!("Microsoft Graph sendMail failed: HTTP {} {code}: {text}", resp.status);
     let (kind, hint) = match (resp.status, code.as_str()) {
-        (429, _) => (ErrorKind::Throttled, "Graph is throttling this mailbox or app: wait for Retry-After, then send again."),
+        (429, _) => {
+            (ErrorKind::Throttled, "Graph is throttling this mailbox or app: wait for Retry-After, then send again.")
+        }
         (401, _) => (
             ErrorKind::Auth,
             "The token must be for Microsoft Graph: request the scope https://graph.microsoft.com/.default.",
@@ -247,7 +262,10 @@ fn map_graph_error(resp: &HttpResponse) -> Error {
         (404, _) | (_, "ErrorInvalidUser") => {
             (ErrorKind::Config, "No such mailbox: check the mailbox address given to GraphMailClient.")
         }
-        (413, _) => (ErrorKind::Message, "The message is too large for sendMail (4 MB per request): send large attachments over SMTP."),
+        (413, _) => (
+            ErrorKind::Message,
+            "The message is too large for sendMail (4 MB per request): send large attachments over SMTP.",
+        ),
         (400, _) => (ErrorKind::Message, "Graph refused the message: check the addresses, attachments and headers."),
         (500..=599, _) => (ErrorKind::Network, "Microsoft Graph had a temporary failure: retry later."),
         _ => (ErrorKind::Protocol, "See Graph's error message."),
@@ -271,10 +289,16 @@ mod tests {
 
     #[test]
     fn graph_errors_get_kind_code_and_hint() {
-        let e = map_graph_error(&resp(403, r#"{"error":{"code":"ErrorAccessDenied","message":"Access is denied. Check credentials and try again."}}"#));
+        let e = map_graph_error(&resp(
+            403,
+            r#"{"error":{"code":"ErrorAccessDenied","message":"Access is denied. Check credentials and try again."}}"#,
+        ));
         assert_eq!((e.kind(), e.code()), (ErrorKind::Permission, Some("ErrorAccessDenied")));
         assert!(e.hint().unwrap().contains("Mail.Send") && e.hint().unwrap().contains("application access policy"));
-        let e = map_graph_error(&resp(404, r#"{"error":{"code":"MailboxNotEnabledForRESTAPI","message":"The mailbox is either inactive, soft-deleted, or is hosted on-premise."}}"#));
+        let e = map_graph_error(&resp(
+            404,
+            r#"{"error":{"code":"MailboxNotEnabledForRESTAPI","message":"The mailbox is either inactive, soft-deleted, or is hosted on-premise."}}"#,
+        ));
         assert_eq!((e.kind(), e.code()), (ErrorKind::Permission, Some("MailboxNotEnabledForRESTAPI")));
         let mut r = resp(429, r#"{"error":{"code":"ApplicationThrottled","message":"Too many requests"}}"#);
         r.headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));

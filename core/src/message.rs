@@ -163,7 +163,12 @@ impl Message {
         self
     }
     /// Attaches bytes under `file_name`.
-    pub fn attach_bytes(mut self, file_name: impl Into<String>, content_type: impl Into<String>, bytes: Vec<u8>) -> Self {
+    pub fn attach_bytes(
+        mut self,
+        file_name: impl Into<String>,
+        content_type: impl Into<String>,
+        bytes: Vec<u8>,
+    ) -> Self {
         self.attachments.push(Attachment {
             file_name: file_name.into(),
             content_type: content_type.into(),
@@ -175,7 +180,12 @@ impl Message {
     /// Attaches a file, read when the message is prepared. The file name
     /// defaults to the path's last component, the content type to
     /// `application/octet-stream`.
-    pub fn attach_file(mut self, path: impl Into<PathBuf>, content_type: Option<&str>, file_name: Option<&str>) -> Self {
+    pub fn attach_file(
+        mut self,
+        path: impl Into<PathBuf>,
+        content_type: Option<&str>,
+        file_name: Option<&str>,
+    ) -> Self {
         let path = path.into();
         let file_name = file_name
             .map(str::to_owned)
@@ -235,9 +245,12 @@ impl Message {
 
     /// Validates the message and renders it. Errors are of kind `Message`.
     pub fn prepare(&self) -> Result<PreparedMessage> {
-        let from = parse_mailbox("From", self.from.as_deref().ok_or_else(|| {
-            Error::message("the message has no From address").with_hint("Set one with .from(\"you@example.com\").")
-        })?)?;
+        let from = parse_mailbox(
+            "From",
+            self.from.as_deref().ok_or_else(|| {
+                Error::message("the message has no From address").with_hint("Set one with .from(\"you@example.com\").")
+            })?,
+        )?;
         let sender = self.sender.as_deref().map(|s| parse_mailbox("Sender", s)).transpose()?;
         let reply_to = parse_all("Reply-To", &self.reply_to)?;
         let to = parse_all("To", &self.to)?;
@@ -252,7 +265,9 @@ impl Message {
             }
         }
         if recipients.is_empty() {
-            return Err(Error::message("the message has no recipients").with_hint("Add at least one To, Cc or Bcc address."));
+            return Err(
+                Error::message("the message has no recipients").with_hint("Add at least one To, Cc or Bcc address.")
+            );
         }
 
         if let Some(subject) = &self.subject {
@@ -417,7 +432,8 @@ fn custom_header(name: &str, value: &str) -> Result<HeaderValue> {
     check_header_value(&format!("header {name}"), value)?;
     let valid_name = !name.is_empty() && name.bytes().all(|b| (33..=126).contains(&b) && b != b':');
     let header_name = HeaderName::new_from_ascii(name.to_owned()).ok().filter(|_| valid_name).ok_or_else(|| {
-        Error::message(format!("invalid header name '{name}'")).with_hint("Header names are printable ASCII without ':' or spaces.")
+        Error::message(format!("invalid header name '{name}'"))
+            .with_hint("Header names are printable ASCII without ':' or spaces.")
     })?;
     if MANAGED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
         return Err(Error::message(format!("the {name} header is set by the message builder"))

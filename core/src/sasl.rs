@@ -73,8 +73,7 @@ impl std::str::FromStr for Mechanism {
         match s.to_ascii_uppercase().as_str() {
             "XOAUTH2" => Ok(Mechanism::Xoauth2),
             "OAUTHBEARER" => Ok(Mechanism::OAuthBearer),
-            _ => Err(Error::config(format!("unknown SASL mechanism '{s}'"))
-                .with_hint("Use XOAUTH2 or OAUTHBEARER.")),
+            _ => Err(Error::config(format!("unknown SASL mechanism '{s}'")).with_hint("Use XOAUTH2 or OAUTHBEARER.")),
         }
     }
 }
@@ -162,7 +161,8 @@ impl ErrorChallenge {
         if let Some(reply) = final_reply {
             msg.push_str(&format!(": {}", reply.trim()));
         }
-        let kind = if self.status.as_deref() == Some("insufficient_scope") { ErrorKind::Permission } else { ErrorKind::Auth };
+        let kind =
+            if self.status.as_deref() == Some("insufficient_scope") { ErrorKind::Permission } else { ErrorKind::Auth };
         Error::new(kind, msg).with_code(self.status.clone().unwrap_or_else(|| "invalid_token".into())).with_hint(
             "Check that the token has not expired, that its audience/scope match the server \
              (e.g. https://outlook.office365.com/.default for Exchange), and that the user name is the mailbox the token was issued for.",
@@ -212,7 +212,13 @@ mod tests {
             "n,a=user@example.com,\x01host=server.example.com\x01port=143\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01"
         );
         assert_eq!(
-            b64(Mechanism::OAuthBearer, "user@example.com", "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==", "server.example.com", 143),
+            b64(
+                Mechanism::OAuthBearer,
+                "user@example.com",
+                "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==",
+                "server.example.com",
+                143
+            ),
             "bixhPXVzZXJAZXhhbXBsZS5jb20sAWhvc3Q9c2VydmVyLmV4YW1wbGUuY29tAXBvcnQ9MTQzAWF1dGg9QmVhcmVyIHZGOWRmdDRxbVRjMk52YjNSbGNrQmhiSFJoZG1semRHRXVZMjl0Q2c9PQEB"
         );
     }

@@ -71,7 +71,8 @@ fn json_message_arrives_with_unicode_attachments_and_bcc() {
     let parsed = MessageParser::default().parse(&inbox[0].raw).unwrap();
     assert_eq!(parsed.subject(), Some("Test测试邮件标题"));
     assert!(parsed.body_html(0).unwrap().contains("Test测试邮件正文"));
-    let attachment = parsed.attachments().find(|a| a.attachment_name() == Some("数据.bin")).expect("the file attachment");
+    let attachment =
+        parsed.attachments().find(|a| a.attachment_name() == Some("数据.bin")).expect("the file attachment");
     assert_eq!(sha256_hex(attachment.contents()), sha256_hex(&data));
     assert_eq!(parsed.header_raw("X-Campaign").map(str::trim), Some("graph"));
     assert_eq!(kit.store().count("carol@example.org", INBOX), 1, "Bcc recipient got it");
@@ -143,7 +144,9 @@ fn graph_errors_are_mapped() {
     let mut cfg = GraphConfig::new("nobody@example.test");
     cfg.base_url = kit.graph_url();
     cfg.ca = trust(&kit);
-    let nobody = GraphMailClient::new(cfg, app_credential(&kit, fixture::CONFIDENTIAL_APP_ID, fixture::CONFIDENTIAL_APP_SECRET)).unwrap();
+    let nobody =
+        GraphMailClient::new(cfg, app_credential(&kit, fixture::CONFIDENTIAL_APP_ID, fixture::CONFIDENTIAL_APP_SECRET))
+            .unwrap();
     let e = nobody.send(&Message::new().from("nobody@example.test").to(BOB).text("x")).unwrap_err();
     assert_eq!((e.kind(), e.code()), (ErrorKind::Config, Some("ErrorInvalidUser")));
     assert_eq!(kit.store().count(BOB, INBOX), 0);
@@ -182,7 +185,9 @@ fn a_refused_token_is_refreshed_once() {
 fn too_large_and_invalid_messages_are_message_errors() {
     let kit = start_kit();
     let client = app_client(&kit);
-    let e = client.send(&simple("big").attach_bytes("big.bin", "application/octet-stream", vec![7; 5 * 1024 * 1024])).unwrap_err();
+    let e = client
+        .send(&simple("big").attach_bytes("big.bin", "application/octet-stream", vec![7; 5 * 1024 * 1024]))
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Message, "{e}");
     let e = client.send(&simple("hi\r\nBcc: eve@example.org")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Message);

@@ -97,7 +97,11 @@ fn hundred_messages_over_one_connection_with_one_token() {
     let cred = CountingCredential::new(&s, "carol");
     let log_start = s.postfix_log_len();
     let client = SmtpClient::new(s.smtp_config("carol"), cred.clone()).unwrap();
-    let tag = format!("batch-{}-{}", std::process::id(), pseudo_random(8, 7).iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let tag = format!(
+        "batch-{}-{}",
+        std::process::id(),
+        pseudo_random(8, 7).iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
     let messages: Vec<Message> = (0..100)
         .map(|i| {
             Message::new()
@@ -136,7 +140,12 @@ fn connection_closed_mid_batch_with_an_expired_token_is_reopened_with_a_fresh_on
     let client = SmtpClient::new(cfg, cred.clone()).unwrap();
     let tag = format!("midbatch-{}-{:?}", std::process::id(), std::time::Instant::now());
     let msg = |i: usize| {
-        Message::new().from(s.user("dave")).to(s.user("bob")).subject(format!("{tag} #{i}")).header("X-Batch", tag.clone()).text("x")
+        Message::new()
+            .from(s.user("dave"))
+            .to(s.user("bob"))
+            .subject(format!("{tag} #{i}"))
+            .header("X-Batch", tag.clone())
+            .text("x")
     };
     for i in 0..3 {
         client.send(&msg(i)).unwrap();

@@ -56,7 +56,9 @@ fn inbox_with_subject(kit: &TestKit, user: &str, subject: &str) -> Vec<Vec<u8>> 
         .messages(user, INBOX)
         .into_iter()
         .map(|m| m.raw)
-        .filter(|raw| MessageParser::default().parse(raw).and_then(|p| p.subject().map(|s| s == subject)).unwrap_or(false))
+        .filter(|raw| {
+            MessageParser::default().parse(raw).and_then(|p| p.subject().map(|s| s == subject)).unwrap_or(false)
+        })
         .collect()
 }
 
@@ -107,9 +109,8 @@ fn hundred_messages_one_connection_one_token_request() {
 fn ten_megabyte_attachment_keeps_its_checksum() {
     let kit = start_kit();
     let data = pseudo_random(10 * 1024 * 1024, 42);
-    let report = client(&kit)
-        .send(&simple("big").attach_bytes("big.bin", "application/octet-stream", data.clone()))
-        .unwrap();
+    let report =
+        client(&kit).send(&simple("big").attach_bytes("big.bin", "application/octet-stream", data.clone())).unwrap();
     assert!(report.queue_id.is_some());
     let stored = inbox_with_subject(&kit, BOB, "big");
     let parsed = MessageParser::default().parse(&stored[0]).unwrap();
@@ -165,8 +166,13 @@ fn authentication_unsuccessful_is_5_7_3_without_a_refresh() {
 fn token_without_the_smtp_role_gets_the_decoded_challenge() {
     let kit = start_kit();
     let cred = Arc::new(
-        ClientSecretCredential::new(fixture::TENANT_ID, fixture::NOROLES_APP_ID, fixture::NOROLES_APP_SECRET, options(&kit))
-            .unwrap(),
+        ClientSecretCredential::new(
+            fixture::TENANT_ID,
+            fixture::NOROLES_APP_ID,
+            fixture::NOROLES_APP_SECRET,
+            options(&kit),
+        )
+        .unwrap(),
     );
     let e = SmtpClient::new(config(&kit, ALICE), cred).unwrap().send(&simple("x")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Auth);

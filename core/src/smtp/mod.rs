@@ -132,14 +132,19 @@ impl SmtpClient {
         if config.port == 0 {
             return Err(Error::config("the SMTP port is 0"));
         }
-        parse_mailbox("SMTP user name", &config.username)
-            .map_err(|e| Error::config(e.message_text().to_owned()).with_hint("The user name is the mailbox address."))?;
+        parse_mailbox("SMTP user name", &config.username).map_err(|e| {
+            Error::config(e.message_text().to_owned()).with_hint("The user name is the mailbox address.")
+        })?;
         let tls = tls_parameters(&config)?;
         Ok(SmtpClient { config, credential, tls, graph: None, state: Mutex::new(Some(State::default())) })
     }
 
     /// The provider's SMTP host, port, security and mail scope.
-    pub fn from_provider(provider: &Provider, username: &str, credential: Arc<dyn TokenCredential>) -> Result<SmtpClient> {
+    pub fn from_provider(
+        provider: &Provider,
+        username: &str,
+        credential: Arc<dyn TokenCredential>,
+    ) -> Result<SmtpClient> {
         let mut config = SmtpConfig::new(provider.smtp.host.clone(), provider.smtp.port, username);
         config.security = Some(provider.smtp.security);
         config.scopes = vec![provider.mail_scope.clone()];
@@ -162,7 +167,8 @@ impl SmtpClient {
         let prepared = message.prepare()?;
         let mut guard = self.lock()?;
         let state = guard.as_mut().ok_or_else(|| Error::closed("SMTP client"))?;
-        let mut report = self.deliver(state, &prepared.envelope_from, &prepared.recipients, &prepared.bytes, Some(message))?;
+        let mut report =
+            self.deliver(state, &prepared.envelope_from, &prepared.recipients, &prepared.bytes, Some(message))?;
         report.message_id = Some(prepared.message_id);
         Ok(report)
     }
@@ -240,7 +246,9 @@ impl SmtpClient {
                 None => match self.open() {
                     Ok(s) => s,
                     Err(e) if self.graph.is_some() && e.code() == Some("5.7.139") => {
-                        tracing::info!("SMTP AUTH is disabled for this mailbox (5.7.139); sending through Microsoft Graph");
+                        tracing::info!(
+                            "SMTP AUTH is disabled for this mailbox (5.7.139); sending through Microsoft Graph"
+                        );
                         state.use_graph = true;
                         return self.send_via_graph(message, bytes);
                     }

@@ -82,7 +82,9 @@ fn connection_error(context: &str, e: LettreError) -> Error {
         cur = err.source();
     }
     let hint = match kind {
-        ErrorKind::Tls => "The server's certificate is not trusted for this host name; pass the issuing CA with ca_file if it is a private CA.",
+        ErrorKind::Tls => {
+            "The server's certificate is not trusted for this host name; pass the issuing CA with ca_file if it is a private CA."
+        }
         ErrorKind::Timeout => "The server did not answer in time; check the host and port or raise the timeout.",
         _ => "Check the host name, port and firewall.",
     };
@@ -102,17 +104,12 @@ impl Session {
         let hello = config.hello_name.clone().map(ClientId::Domain).unwrap_or_default();
         let where_ = format!("SMTP connection to {}:{}", config.host, config.port);
         let implicit = (security == Security::Tls).then_some(tls);
-        let mut conn = SmtpConnection::connect(
-            (config.host.as_str(), config.port),
-            Some(config.timeout),
-            &hello,
-            implicit,
-            None,
-        )
-        .map_err(|e| match classify(&format!("cannot open the {where_}"), e) {
-            Failure::Reply(code, text) => map_reply(SmtpStage::Connect, code, &text),
-            Failure::Connection(err) => err,
-        })?;
+        let mut conn =
+            SmtpConnection::connect((config.host.as_str(), config.port), Some(config.timeout), &hello, implicit, None)
+                .map_err(|e| match classify(&format!("cannot open the {where_}"), e) {
+                    Failure::Reply(code, text) => map_reply(SmtpStage::Connect, code, &text),
+                    Failure::Connection(err) => err,
+                })?;
         if security == Security::StartTls {
             if !conn.can_starttls() {
                 conn.abort();
@@ -128,7 +125,12 @@ impl Session {
     }
 
     /// Authenticates with `mechanism`, or the best one the server offers.
-    pub fn authenticate(&mut self, user: &str, token: &AccessToken, mechanism: Option<Mechanism>) -> Result<(), AuthFailure> {
+    pub fn authenticate(
+        &mut self,
+        user: &str,
+        token: &AccessToken,
+        mechanism: Option<Mechanism>,
+    ) -> Result<(), AuthFailure> {
         let mechanism = match mechanism {
             Some(m) => m,
             None => self.pick_mechanism()?,
@@ -140,7 +142,8 @@ impl Session {
             Ok(r) if r.has_code(334) => Err(self.answer_error_challenge(mechanism, r.first_line().unwrap_or(""))),
             Ok(r) => {
                 self.broken = true;
-                Err(Error::protocol(format!("unexpected reply to AUTH {}: {}", mechanism.name(), reply_text(&r))).into())
+                Err(Error::protocol(format!("unexpected reply to AUTH {}: {}", mechanism.name(), reply_text(&r)))
+                    .into())
             }
             Err(e) => Err(self.auth_reply_failure(e, None)),
         }
@@ -177,7 +180,8 @@ impl Session {
         let final_reply = self.conn.command(format!("{}\r\n", mechanism.error_challenge_reply()));
         let Ok(challenge) = decoded else {
             self.broken = true;
-            return Error::protocol(format!("AUTH {} got a challenge that is not an OAuth error", mechanism.name())).into();
+            return Error::protocol(format!("AUTH {} got a challenge that is not an OAuth error", mechanism.name()))
+                .into();
         };
         let token_rejected = challenge.is_invalid_token();
         match final_reply {
@@ -226,14 +230,18 @@ impl Session {
         let mut params = String::new();
         if !bytes.is_ascii() {
             if !info.supports_feature(Extension::EightBitMime) {
-                return Err(SendFailure::Final(Error::message("the message has 8-bit content but the server does not support 8BITMIME")
-                    .with_hint("Encode the body as quoted-printable or base64 (the Message builder does).")));
+                return Err(SendFailure::Final(
+                    Error::message("the message has 8-bit content but the server does not support 8BITMIME")
+                        .with_hint("Encode the body as quoted-printable or base64 (the Message builder does)."),
+                ));
             }
             params.push_str(" BODY=8BITMIME");
         }
         if !from.is_ascii() || recipients.iter().any(|r| !r.is_ascii()) {
             if !info.supports_feature(Extension::SmtpUtfEight) {
-                return Err(SendFailure::Final(Error::message("an address is not ASCII and the server does not support SMTPUTF8")));
+                return Err(SendFailure::Final(Error::message(
+                    "an address is not ASCII and the server does not support SMTPUTF8",
+                )));
             }
             params.push_str(" SMTPUTF8");
         }
@@ -296,8 +304,14 @@ impl Session {
                 Failure::Connection(err) => {
                     self.broken = true;
                     Err(SendFailure::Final(
-                        Error::new(err.kind(), format!("{}; the server may or may not have accepted the message, so it was not sent again", err.message_text()))
-                            .with_hint("Check the recipient's mailbox before sending it again."),
+                        Error::new(
+                            err.kind(),
+                            format!(
+                                "{}; the server may or may not have accepted the message, so it was not sent again",
+                                err.message_text()
+                            ),
+                        )
+                        .with_hint("Check the recipient's mailbox before sending it again."),
                     ))
                 }
             },
@@ -384,7 +398,10 @@ mod tests {
     fn queue_ids_of_postfix_exchange_and_others() {
         assert_eq!(queue_id("2.0.0 Ok: queued as 4Zb1xY0abcz").as_deref(), Some("4Zb1xY0abcz"));
         assert_eq!(
-            queue_id("2.0.0 OK <DM6PR11MB1234.namprd11.prod.outlook.com> [Hostname=DM6PR11MB1234.namprd11.prod.outlook.com]").as_deref(),
+            queue_id(
+                "2.0.0 OK <DM6PR11MB1234.namprd11.prod.outlook.com> [Hostname=DM6PR11MB1234.namprd11.prod.outlook.com]"
+            )
+            .as_deref(),
             Some("DM6PR11MB1234.namprd11.prod.outlook.com")
         );
         assert_eq!(queue_id("2.0.0 OK abc123 [Hostname=testkit]").as_deref(), Some("abc123"));

@@ -39,8 +39,7 @@ pub fn stack() -> Option<Stack> {
 
 impl Stack {
     fn find() -> std::result::Result<Stack, String> {
-        let mut env: HashMap<String, String> =
-            std::env::vars().filter(|(k, _)| k.starts_with("MAILSTACK_")).collect();
+        let mut env: HashMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("MAILSTACK_")).collect();
         if !env.contains_key("MAILSTACK_SUBMISSION_PORT") {
             let dir = std::env::var("MAILSTACK_DIR")
                 .or_else(|_| std::env::var("STACK_DIR"))
@@ -114,12 +113,8 @@ impl Stack {
     pub fn wait_for(&self, user: &str, needle: &str, count: usize) -> Vec<Vec<u8>> {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let found: Vec<Vec<u8>> = self
-                .delivered(user)
-                .into_iter()
-                .map(|(_, b)| b)
-                .filter(|b| contains(b, needle.as_bytes()))
-                .collect();
+            let found: Vec<Vec<u8>> =
+                self.delivered(user).into_iter().map(|(_, b)| b).filter(|b| contains(b, needle.as_bytes())).collect();
             if found.len() >= count || Instant::now() > deadline {
                 return found;
             }
