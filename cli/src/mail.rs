@@ -71,24 +71,30 @@ impl Mail {
         })
     }
 
-    pub fn smtp(&self) -> Result<SmtpClient> {
+    pub fn smtp_config(&self) -> Result<SmtpConfig> {
         let e = &self.provider.smtp;
-        let config = SmtpConfig {
+        Ok(SmtpConfig {
             security: Some(e.security),
             ca: self.ca.clone(),
             ..SmtpConfig::new(&e.host, e.port, self.user()?)
-        };
-        SmtpClient::new(config, self.credential.clone())
+        })
     }
 
-    pub fn imap(&self) -> Result<ImapClient> {
+    pub fn smtp(&self) -> Result<SmtpClient> {
+        SmtpClient::new(self.smtp_config()?, self.credential.clone())
+    }
+
+    pub fn imap_config(&self) -> Result<ImapConfig> {
         let e = &self.provider.imap;
-        let config = ImapConfig {
+        Ok(ImapConfig {
             security: Some(e.security),
             ca: self.ca.clone(),
             ..ImapConfig::new(&e.host, e.port, self.user()?)
-        };
-        ImapClient::new(config, self.credential.clone())
+        })
+    }
+
+    pub fn imap(&self) -> Result<ImapClient> {
+        ImapClient::new(self.imap_config()?, self.credential.clone())
     }
 
     pub fn pop3(&self) -> Result<Pop3Client> {

@@ -1,6 +1,7 @@
 //! `oauthmail`: OAuth 2.0 tokens and mail from the command line.
 
 mod credential;
+mod doctor;
 mod mail;
 mod progress;
 mod read;
@@ -45,9 +46,11 @@ enum Command {
     Folders(read::FoldersArgs),
     /// Wait for new mail (IMAP IDLE) and print each message as it arrives.
     Watch(read::WatchArgs),
+    /// Check the configuration (token, audience, roles, SMTP and IMAP logins) and explain how to fix it.
+    Doctor(doctor::DoctorArgs),
 }
 
-fn run(cli: Cli) -> Result<()> {
+fn run(cli: Cli) -> Result<ExitCode> {
     let profile = settings::load_profile(&cli.credential)?;
     let args = cli.credential.merged(&profile);
     let mail_args = cli.mail.merged(&profile);
@@ -58,7 +61,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Fetch(a) => read::fetch(&Mail::new(&mail_args, &args)?, &a),
         Command::Folders(a) => read::folders(&Mail::new(&mail_args, &args)?, &a),
         Command::Watch(a) => read::watch(&Mail::new(&mail_args, &args)?, &a),
+        Command::Doctor(a) => return doctor::run(&Mail::new(&mail_args, &args)?, &a),
     }
+    .map(|()| ExitCode::SUCCESS)
 }
 
 fn token(args: &CredentialArgs, mail_args: &MailArgs, as_json: bool) -> Result<()> {
@@ -94,7 +99,7 @@ fn report(err: &Error) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             report(&err);
             ExitCode::FAILURE

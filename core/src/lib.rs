@@ -5,6 +5,7 @@
 
 pub mod authority;
 pub mod credential;
+pub mod doctor;
 pub mod error;
 pub mod exchange_errors;
 pub mod graph;

@@ -1,0 +1,63 @@
+//! `oauthmail doctor` against the test kit.
+
+mod common;
+
+use common::{oauthmail, ok, stderr, stdout};
+use oauthmail_testkit::{TestKit, fixture};
+
+fn imap_args(kit: &TestKit) -> Vec<&'static str> {
+    // Until the kit serves IMAP, doctor must not fall back to the real Office 365 host.
+    if kit.info().get("imap").is_some() { vec![] } else { vec!["--no-imap"] }
+}
+
+#[test]
+fn app_without_roles_gets_the_missing_roles_and_the_exchange_commands() {
+    let kit = TestKit::start_default().unwrap();
+    let out = oauthmail(&kit)
+        .env("AZURE_CLIENT_ID", fixture::NOROLES_APP_ID)
+        .env("AZURE_CLIENT_SECRET", fixture::NOROLES_APP_SECRET)
+        .arg("doctor")
+        .args(imap_args(&kit))
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(!out.status.success(), "problems mean a non-zero exit: {text}");
+    assert!(text.contains("✓ token"), "{text}");
+    assert!(text.contains("✓ audience"), "{text}");
+    assert!(text.contains("✗ permissions") && text.contains("no roles") && text.contains("SMTP.SendAsApp"), "{text}");
+    assert!(text.contains(&format!("New-ServicePrincipal -AppId {}", fixture::NOROLES_APP_ID)), "{text}");
+    assert!(text.contains(&format!("Add-MailboxPermission -Identity {}", fixture::ALICE)), "{text}");
+    assert!(text.contains("✗ smtp"), "the SMTP server refuses the token too: {text}");
+    assert!(!text.contains(fixture::NOROLES_APP_SECRET) && !stderr(&out).contains(fixture::NOROLES_APP_SECRET));
+}
+
+#[test]
+fn working_configuration_has_no_problems() {
+    let kit = TestKit::start_default().unwrap();
+    let out = ok(oauthmail(&kit).args(["doctor", "--pop3", "--json"]).args(imap_args(&kit)).output().unwrap());
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = |check: &str| {
+        findings
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == check)
+            .map(|f| f["status"].as_str().unwrap().to_owned())
+    };
+    for check in ["token", "audience", "permissions", "lifetime", "smtp"] {
+        assert_eq!(status(check).as_deref(), Some("ok"), "{check}: {findings:#}");
+    }
+    let imap_expected = if kit.info().get("imap").is_some() { "ok" } else { "skipped" };
+    assert_eq!(status("imap").as_deref(), Some(imap_expected), "{findings:#}");
+}
+
+#[test]
+fn bad_secret_is_explained_with_the_aadsts_hint() {
+    let kit = TestKit::start_default().unwrap();
+    let out = oauthmail(&kit).env("AZURE_CLIENT_SECRET", "wrong").args(["doctor", "--no-imap"]).output().unwrap();
+    assert!(!out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("✗ token") && text.contains("(AADSTS7000215)"), "{text}");
+    assert!(text.contains("fix: "), "{text}");
+    assert!(text.contains("- smtp"), "later checks are skipped: {text}");
+}
