@@ -71,7 +71,8 @@ pub enum Transport {
     Graph,
 }
 
-/// A recipient the server refused while others were accepted.
+/// A recipient the server refused while others were accepted. A 4xx `reply`
+/// is temporary: the message may be sent to this address again later.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RejectedRecipient {
     pub address: String,
@@ -165,7 +166,7 @@ impl SmtpClient {
     /// Validates and sends one message.
     pub fn send(&self, message: &Message) -> Result<SendReport> {
         let prepared = message.prepare()?;
-        let mut guard = self.lock()?;
+        let mut guard = self.lock();
         let state = guard.as_mut().ok_or_else(|| Error::closed("SMTP client"))?;
         let mut report =
             self.deliver(state, &prepared.envelope_from, &prepared.recipients, &prepared.bytes, Some(message))?;
@@ -186,7 +187,7 @@ impl SmtpClient {
         if bytes.is_empty() {
             return Err(Error::message("the message is empty"));
         }
-        let mut guard = self.lock()?;
+        let mut guard = self.lock();
         let state = guard.as_mut().ok_or_else(|| Error::closed("SMTP client"))?;
         self.deliver(state, &from, &rcpts, bytes, None)
     }
@@ -200,7 +201,7 @@ impl SmtpClient {
     /// Connects and authenticates now instead of at the first send, to check
     /// a configuration; the session is kept for the next message.
     pub fn connect(&self) -> Result<()> {
-        let mut guard = self.lock()?;
+        let mut guard = self.lock();
         let state = guard.as_mut().ok_or_else(|| Error::closed("SMTP client"))?;
         if state.session.is_none() {
             state.session = Some(self.open()?);
@@ -210,22 +211,21 @@ impl SmtpClient {
 
     /// Ends the session. Later calls fail with a `Closed` error.
     pub fn close(&self) {
-        if let Ok(mut guard) = self.state.lock()
-            && let Some(State { session: Some(session), .. }) = guard.take()
-        {
+        let taken = self.lock().take();
+        if let Some(State { session: Some(session), .. }) = taken {
             session.quit();
         }
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, Option<State>>> {
+    fn lock(&self) -> MutexGuard<'_, Option<State>> {
         // A panic while sending left the session in an unknown state: start over.
-        Ok(self.state.lock().unwrap_or_else(|poisoned| {
+        self.state.lock().unwrap_or_else(|poisoned| {
             let mut guard = poisoned.into_inner();
             if let Some(state) = guard.as_mut() {
                 state.session = None;
             }
             guard
-        }))
+        })
     }
 
     fn deliver(

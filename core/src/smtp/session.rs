@@ -4,6 +4,7 @@
 //! recipient and knows whether a failure can have delivered the message.
 
 use std::cell::Cell;
+use std::time::Duration;
 
 use lettre::transport::smtp::Error as LettreError;
 use lettre::transport::smtp::authentication::Mechanism as LettreMechanism;
@@ -354,6 +355,8 @@ impl Session {
     /// Ends the session politely; errors do not matter any more.
     pub fn quit(mut self) {
         if !self.broken {
+            // Closing must not hang on a server that stopped answering.
+            let _ = self.conn.set_timeout(Some(Duration::from_secs(5)));
             let _ = self.conn.quit();
         }
         self.conn.abort();
