@@ -1,6 +1,7 @@
 //! `oauthmail`: OAuth 2.0 tokens and mail from the command line.
 
 mod credential;
+mod demo;
 mod doctor;
 mod mail;
 mod progress;
@@ -48,9 +49,15 @@ enum Command {
     Watch(read::WatchArgs),
     /// Check the configuration (token, audience, roles, SMTP and IMAP logins) and explain how to fix it.
     Doctor(doctor::DoctorArgs),
+    /// Run the whole job (token, send, list over IMAP and POP3, a failure) against a built-in test kit.
+    Demo,
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    // The demo needs no configuration, so a broken one must not stop it.
+    if let Command::Demo = cli.command {
+        return demo::run().map(|()| ExitCode::SUCCESS);
+    }
     let profile = settings::load_profile(&cli.credential)?;
     let args = cli.credential.merged(&profile);
     let mail_args = cli.mail.merged(&profile);
@@ -62,6 +69,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Folders(a) => read::folders(&Mail::new(&mail_args, &args)?, &a),
         Command::Watch(a) => read::watch(&Mail::new(&mail_args, &args)?, &a),
         Command::Doctor(a) => return doctor::run(&Mail::new(&mail_args, &args)?, &a),
+        Command::Demo => unreachable!("handled above"),
     }
     .map(|()| ExitCode::SUCCESS)
 }

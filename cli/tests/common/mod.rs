@@ -25,15 +25,12 @@ pub fn oauthmail(kit: &TestKit) -> Command {
         .env("OAUTHMAIL_SMTP_PORT", kit.smtp_starttls_port().to_string())
         .env("OAUTHMAIL_SMTP_SECURITY", "starttls")
         .env("OAUTHMAIL_GRAPH_URL", kit.graph_url());
-    if let Some(imap) = info.get("imap") {
-        cmd.env("OAUTHMAIL_IMAP_HOST", "127.0.0.1")
-            .env("OAUTHMAIL_IMAP_PORT", imap["tls_port"].to_string())
-            .env("OAUTHMAIL_IMAP_SECURITY", "tls");
-    }
-    if let Some(pop3) = info.get("pop3") {
-        cmd.env("OAUTHMAIL_POP3_HOST", "127.0.0.1")
-            .env("OAUTHMAIL_POP3_PORT", pop3["tls_port"].to_string())
-            .env("OAUTHMAIL_POP3_SECURITY", "tls");
+    // A server the kit does not have yet gets a closed loopback port, never the real Office 365 host.
+    for (server, prefix) in [("imap", "OAUTHMAIL_IMAP"), ("pop3", "OAUTHMAIL_POP3")] {
+        let port = info.get(server).map_or("1".to_owned(), |s| s["tls_port"].to_string());
+        cmd.env(format!("{prefix}_HOST"), "127.0.0.1")
+            .env(format!("{prefix}_PORT"), port)
+            .env(format!("{prefix}_SECURITY"), "tls");
     }
     cmd
 }
