@@ -48,6 +48,10 @@ python3 tests/mailstack/selftest.py
 step "Rust: unit and integration tests"
 cargo test --workspace --locked
 
+step "C ABI: header drift check, C tests (shared, static, ASan/LSan)"
+cargo xtask codegen --check
+bash bindings-c/tests/run.sh
+
 step "lint"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
