@@ -355,3 +355,17 @@ fn graph_fallback_when_smtp_auth_is_disabled() {
     assert_eq!(third.via, Transport::Graph);
     assert_eq!(inbox_with_subject(&kit, BOB, "raw fallback").len(), 1);
 }
+
+#[test]
+fn raw_message_with_bare_line_feeds_goes_out_with_crlf() {
+    let kit = start_kit();
+    let raw = format!("From: {ALICE}\nTo: {BOB}\nSubject: bare lf\n\n.dot line\nend\n");
+    let report = client(&kit).send_raw(ALICE, &[BOB], raw.as_bytes()).unwrap();
+    assert!(report.queue_id.is_some());
+    assert_eq!(report.message_id, None);
+    let stored = inbox_with_subject(&kit, BOB, "bare lf");
+    assert_eq!(stored.len(), 1);
+    let text = String::from_utf8(stored[0].clone()).unwrap();
+    assert!(text.contains("Subject: bare lf\r\n\r\n.dot line\r\nend\r\n"), "{text:?}");
+    assert!(!text.replace("\r\n", "").contains('\n'));
+}

@@ -15,6 +15,7 @@
 
 mod session;
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
@@ -174,7 +175,9 @@ impl SmtpClient {
         Ok(report)
     }
 
-    /// Sends RFC 5322 bytes as they are, to the given envelope.
+    /// Sends RFC 5322 bytes as they are, to the given envelope. Only line
+    /// ends are made CRLF, as SMTP requires (Exchange refuses bare LF with
+    /// `5.6.11`; JavaMail converts them the same way).
     pub fn send_raw(&self, envelope_from: &str, recipients: &[&str], bytes: &[u8]) -> Result<SendReport> {
         let from = parse_mailbox("envelope sender", envelope_from)?.email.to_string();
         let rcpts = recipients
@@ -187,9 +190,10 @@ impl SmtpClient {
         if bytes.is_empty() {
             return Err(Error::message("the message is empty"));
         }
+        let bytes = crlf_line_ends(bytes);
         let mut guard = self.lock();
         let state = guard.as_mut().ok_or_else(|| Error::closed("SMTP client"))?;
-        self.deliver(state, &from, &rcpts, bytes, None)
+        self.deliver(state, &from, &rcpts, &bytes, None)
     }
 
     /// Sends each message over the same connection; one result per message,
@@ -313,6 +317,27 @@ impl SmtpClient {
     }
 }
 
+/// `bytes` with every bare LF or bare CR turned into CRLF.
+fn crlf_line_ends(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let bare = |i: usize, b: u8| match b {
+        b'\n' => i == 0 || bytes[i - 1] != b'\r',
+        b'\r' => bytes.get(i + 1) != Some(&b'\n'),
+        _ => false,
+    };
+    if !bytes.iter().enumerate().any(|(i, &b)| bare(i, b)) {
+        return Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 32);
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'\n' if bare(i, b) => out.extend_from_slice(b"\r\n"),
+            b'\r' if bare(i, b) => out.extend_from_slice(b"\r\n"),
+            _ => out.push(b),
+        }
+    }
+    Cow::Owned(out)
+}
+
 impl Drop for SmtpClient {
     /// Ends the session with QUIT rather than just dropping the connection.
     fn drop(&mut self) {
@@ -396,6 +421,13 @@ mod tests {
         assert_eq!((c.host.as_str(), c.port, c.security), ("smtp.office365.com", 587, Some(Security::StartTls)));
         assert_eq!(c.scopes, ["https://outlook.office365.com/.default"]);
         assert_eq!(c.username, "alice@contoso.com");
+    }
+
+    #[test]
+    fn raw_line_ends_become_crlf() {
+        assert!(matches!(crlf_line_ends(b"a\r\nb\r\n"), Cow::Borrowed(_)));
+        assert_eq!(&*crlf_line_ends(b"a\nb\r\nc\rd\n"), b"a\r\nb\r\nc\r\nd\r\n");
+        assert_eq!(&*crlf_line_ends(b"\n\n"), b"\r\n\r\n");
     }
 
     #[test]
