@@ -103,7 +103,9 @@ impl GraphMailClient {
         &self.config
     }
 
-    /// Validates the message and sends it as a Graph JSON message.
+    /// Validates the message and sends it as a Graph JSON message. Graph has
+    /// one body per message: with both a text and an HTML body, the HTML one
+    /// is sent. Graph takes at most 4 MB per request (HTTP 413 otherwise).
     pub fn send(&self, message: &Message) -> Result<SendReport> {
         let prepared = message.prepare()?;
         let body = json!({ "message": graph_message(message)?, "saveToSentItems": self.config.save_to_sent_items });
@@ -128,7 +130,10 @@ impl GraphMailClient {
         self.closed.store(true, Ordering::SeqCst);
     }
 
-    /// POSTs to sendMail; a 401 gets one retry with a fresh token.
+    /// POSTs to sendMail; a 401 gets one retry with a fresh token. The HTTP
+    /// retry policy resends on 429 (never delivered) and on 5xx or a lost
+    /// connection, where Microsoft advises retrying although a duplicate is
+    /// then possible; use `RetryPolicy::none()` in `config.http` to rule that out.
     fn post(&self, body: &[u8], content_type: &str) -> Result<()> {
         if self.closed.load(Ordering::SeqCst) {
             return Err(Error::closed("Graph mail client"));
