@@ -121,3 +121,28 @@ impl Mail {
         GraphMailClient::new(config, self.credential.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_fill_what_is_not_configured() {
+        let args = MailArgs { provider: Some("gcc-high".into()), smtp_port: Some(465), ..MailArgs::default() };
+        let p = provider(&args).unwrap();
+        assert_eq!(p.name, "office365_gcc_high");
+        let smtp = endpoint(&p.smtp, &args.smtp_host, args.smtp_port, &args.smtp_security).unwrap();
+        assert_eq!(smtp, Endpoint { host: "smtp.office365.us".into(), port: 465, security: Security::Tls });
+        let imap = endpoint(&p.imap, &Some("127.0.0.1".into()), None, &Some("starttls".into())).unwrap();
+        assert_eq!(imap, Endpoint { host: "127.0.0.1".into(), port: 993, security: Security::StartTls });
+        assert_eq!(provider(&MailArgs::default()).unwrap(), Provider::office365());
+    }
+
+    #[test]
+    fn bad_names_are_config_errors() {
+        let err = provider(&MailArgs { provider: Some("yahoo".into()), ..MailArgs::default() }).unwrap_err();
+        assert_eq!(err.kind(), oauthmail::ErrorKind::Config);
+        let err = endpoint(&Provider::office365().smtp, &None, None, &Some("plain".into())).unwrap_err();
+        assert_eq!(err.kind(), oauthmail::ErrorKind::Config);
+    }
+}

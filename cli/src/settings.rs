@@ -227,6 +227,24 @@ mod tests {
     }
 
     #[test]
+    fn mail_settings_come_from_the_profile_unless_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[profiles.w]\nuser = \"box@contoso.com\"\nprovider = \"china\"\nsmtp_port = 2525\nimap_host = \"imap.test\"\n",
+        )
+        .unwrap();
+        let args = CredentialArgs { config: Some(path), profile: Some("w".into()), ..Default::default() };
+        let profile = load_profile(&args).unwrap();
+        let mail = MailArgs { smtp_port: Some(587), ..Default::default() }.merged(&profile);
+        assert_eq!(mail.user.as_deref(), Some("box@contoso.com"));
+        assert_eq!(mail.provider.as_deref(), Some("china"));
+        assert_eq!(mail.smtp_port, Some(587));
+        assert_eq!(mail.imap_host.as_deref(), Some("imap.test"));
+    }
+
+    #[test]
     fn unknown_profile_is_a_config_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
