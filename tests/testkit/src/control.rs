@@ -30,6 +30,14 @@ struct Seed {
     start_index: usize,
 }
 
+/// `POST app-access`: the mailboxes an app's tokens may open over IMAP/POP3 (null: all).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppAccess {
+    client_id: String,
+    mailboxes: Option<Vec<String>>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Lifetime {
@@ -103,6 +111,32 @@ pub(crate) fn handle(shared: &Shared, endpoint: &str, req: &Request) -> Response
                 "auth_log": log,
             })))
         }
+        ("GET", "imap") => {
+            let stats = shared.imap.stats();
+            let log: Vec<Value> = stats
+                .auth_log
+                .iter()
+                .map(|a| json!({"mechanism": a.mechanism, "user": a.user, "success": a.success, "reason": a.reason}))
+                .collect();
+            Ok(ok(json!({
+                "connections": stats.connections,
+                "auth_attempts": stats.auth_attempts,
+                "auth_successes": stats.auth_successes,
+                "commands": stats.commands,
+                "fetch_commands": stats.fetch_commands,
+                "by_command": stats.by_command,
+                "auth_log": log,
+            })))
+        }
+        ("DELETE", "imap") => {
+            shared.imap.reset_stats();
+            Ok(ok(json!({"ok": true})))
+        }
+        ("POST", "app-access") => parse::<AppAccess>(req).map(|a| {
+            let list: Option<Vec<&str>> = a.mailboxes.as_ref().map(|m| m.iter().map(String::as_str).collect());
+            shared.store.set_app_mailboxes(&a.client_id, list.as_deref());
+            ok(json!({"ok": true}))
+        }),
         ("GET", "mailbox") => {
             let user = req.query_param("user").unwrap_or("");
             let folder = req.query_param("folder").unwrap_or(INBOX);

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::graph::GraphFault;
+use crate::imap::ImapFault;
 use crate::smtp::SmtpFault;
 
 /// A fault for HTTP endpoints (identity platform and Graph).
@@ -83,6 +84,9 @@ pub(crate) struct FaultSpec {
     pub status: Option<u16>,
     #[serde(default)]
     pub delay_ms: Option<u64>,
+    /// `bye_access_token_expired`: commands allowed before the BYE.
+    #[serde(default)]
+    pub after_commands: Option<usize>,
 }
 
 fn one() -> usize {
@@ -120,6 +124,20 @@ impl FaultSpec {
             "drop_mid_data" => SmtpFault::DropMidData,
             "slow" => SmtpFault::Slow(Duration::from_millis(self.delay_ms.unwrap_or(1000))),
             other => return Err(format!("unknown SMTP fault '{other}'")),
+        })
+    }
+
+    /// `bye_access_token_expired` (`after_commands`, default 0), `drop_mid_fetch`,
+    /// `not_connected`, `slow` (`delay_ms`).
+    pub fn imap_fault(&self) -> Result<ImapFault, String> {
+        Ok(match self.fault.as_str() {
+            "bye_access_token_expired" => ImapFault::ByeAccessTokenExpired {
+                after_commands: self.after_commands.unwrap_or(0),
+            },
+            "drop_mid_fetch" => ImapFault::DropMidFetch,
+            "not_connected" => ImapFault::NotConnected,
+            "slow" => ImapFault::Slow(Duration::from_millis(self.delay_ms.unwrap_or(1000))),
+            other => return Err(format!("unknown IMAP fault '{other}'")),
         })
     }
 

@@ -19,6 +19,7 @@ use crate::identity::Identity;
 use crate::listener::Listener;
 use crate::pki::{self, AppCertificate, RsaKey, TlsIdentity};
 use crate::request_log::{RequestLog, RequestRecord};
+use crate::imap::{self, ImapFault, ImapState, ImapStats};
 use crate::smtp::{self, SmtpFault, SmtpState, SmtpStats};
 use crate::store::MailStore;
 use crate::tokens::{TokenRejection, TokenRequest};
@@ -45,6 +46,7 @@ pub(crate) struct Shared {
     pub log: RequestLog,
     pub store: MailStore,
     pub smtp: SmtpState,
+    pub imap: ImapState,
     pub graph_faults: FaultQueue<GraphFault>,
     pub graph_sent: AtomicUsize,
     info: OnceLock<Value>,
@@ -59,6 +61,7 @@ impl Shared {
         match spec.target.as_deref().unwrap_or("token") {
             "token" | "identity" => self.faults.push(spec.http_fault()?, spec.count),
             "smtp" => self.smtp.faults.push(spec.smtp_fault()?, spec.count),
+            "imap" => self.imap.faults.push(spec.imap_fault()?, spec.count),
             "graph" => self.graph_faults.push(spec.graph_fault()?, spec.count),
             other => return Err(format!("unknown fault target '{other}'")),
         }
@@ -68,6 +71,7 @@ impl Shared {
     pub fn clear_faults(&self) {
         self.faults.clear();
         self.smtp.faults.clear();
+        self.imap.faults.clear();
         self.graph_faults.clear();
     }
 
@@ -101,6 +105,9 @@ pub struct TestKit {
     _smtp_starttls: Listener,
     _smtp_tls: Listener,
     smtp_ports: (u16, u16),
+    _imap: [Listener; 2],
+    /// (STARTTLS, implicit TLS)
+    imap_ports: (u16, u16),
     authority: String,
     ca_pem: String,
     ca_path: PathBuf,
@@ -194,6 +201,7 @@ impl TestKit {
             log: RequestLog::default(),
             store,
             smtp: SmtpState::new(),
+            imap: ImapState::new(),
             graph_faults: FaultQueue::new(),
             graph_sent: AtomicUsize::new(0),
             info: OnceLock::new(),
@@ -220,12 +228,15 @@ impl TestKit {
         };
         let (smtp_starttls, starttls_port) = smtp_listener(false)?;
         let (smtp_tls, tls_port) = smtp_listener(true)?;
+        let (imap_listeners, imap_ports) = mail_listeners(&shared, &tls.server_config, "imap", imap::serve)?;
         let kit = TestKit {
             shared,
             _https: https,
             _smtp_starttls: smtp_starttls,
             _smtp_tls: smtp_tls,
             smtp_ports: (starttls_port, tls_port),
+            _imap: imap_listeners,
+            imap_ports,
             authority,
             ca_pem: tls.ca_pem,
             ca_path,
@@ -365,6 +376,30 @@ impl TestKit {
         self.shared.smtp.stats()
     }
 
+    /// IMAP port with STARTTLS (like 143; AUTHENTICATE only after STARTTLS).
+    pub fn imap_starttls_port(&self) -> u16 {
+        self.imap_ports.0
+    }
+
+    /// IMAP port with implicit TLS (like 993).
+    pub fn imap_tls_port(&self) -> u16 {
+        self.imap_ports.1
+    }
+
+    /// Applies `fault` to the next `count` IMAP events it belongs to (see `ImapFault`).
+    pub fn inject_imap(&self, fault: ImapFault, count: usize) {
+        self.shared.imap.faults.push(fault, count);
+    }
+
+    /// IMAP counters since start (or the last `reset_imap_stats`).
+    pub fn imap_stats(&self) -> ImapStats {
+        self.shared.imap.stats()
+    }
+
+    pub fn reset_imap_stats(&self) {
+        self.shared.imap.reset_stats();
+    }
+
     /// `{authority}/v1.0`, the Graph base URL.
     pub fn graph_url(&self) -> String {
         format!("{}/v1.0", self.authority)
@@ -419,10 +454,40 @@ impl TestKit {
                 "starttls_port": self.smtp_ports.0,
                 "tls_port": self.smtp_ports.1,
             },
-            "ports": {"https": https_port, "smtp_starttls": self.smtp_ports.0, "smtp_tls": self.smtp_ports.1},
+            "imap": {
+                "host": "127.0.0.1",
+                "starttls_port": self.imap_ports.0,
+                "tls_port": self.imap_ports.1,
+            },
+            "ports": {"https": https_port, "smtp_starttls": self.smtp_ports.0, "smtp_tls": self.smtp_ports.1,
+                      "imap_starttls": self.imap_ports.0, "imap_tls": self.imap_ports.1},
             "pid": std::process::id(),
         })
     }
+}
+
+/// A mail server's two listeners, (STARTTLS-style plain, implicit TLS), and their ports.
+fn mail_listeners(
+    shared: &Arc<Shared>,
+    tls: &Arc<rustls::ServerConfig>,
+    name: &str,
+    serve: fn(&Shared, Arc<rustls::ServerConfig>, TcpStream, bool),
+) -> io::Result<([Listener; 2], (u16, u16))> {
+    let mut listeners = Vec::new();
+    let mut ports = Vec::new();
+    for implicit_tls in [false, true] {
+        let socket = crate::listener::bind_loopback()?;
+        ports.push(socket.local_addr()?.port());
+        let (state, config) = (shared.clone(), tls.clone());
+        let label = if implicit_tls { format!("{name}s") } else { name.to_string() };
+        listeners.push(Listener::spawn(
+            socket,
+            &label,
+            Arc::new(move |tcp| serve(&state, config.clone(), tcp, implicit_tls)),
+        )?);
+    }
+    let [plain, tls]: [Listener; 2] = listeners.try_into().map_err(|_| io::Error::other("two listeners"))?;
+    Ok(([plain, tls], (ports[0], ports[1])))
 }
 
 fn serve_https(shared: &Shared, config: Arc<rustls::ServerConfig>, tcp: TcpStream) {

@@ -98,7 +98,13 @@ pub(crate) const SMTP: Service = Service {
     challenge_scope: "https://outlook.office.com/SMTP.Send",
 };
 
-const AUDIENCES: [&str; 2] = [OUTLOOK_RESOURCE, "https://outlook.office.com"];
+pub(crate) const IMAP: Service = Service {
+    app_role: "IMAP.AccessAsApp",
+    user_scope: "IMAP.AccessAsUser.All",
+    challenge_scope: "https://outlook.office.com/IMAP.AccessAsUser.All",
+};
+
+pub(crate) const AUDIENCES: [&str; 2] = [OUTLOOK_RESOURCE, "https://outlook.office.com"];
 
 fn claim<'a>(claims: &'a Value, name: &str) -> Option<&'a str> {
     claims.get(name).and_then(Value::as_str)

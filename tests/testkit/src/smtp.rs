@@ -86,7 +86,7 @@ impl SmtpState {
     }
 }
 
-enum Conn {
+pub(crate) enum Conn {
     Plain(TcpStream),
     Tls(Box<StreamOwned<ServerConnection, TcpStream>>),
     Closed,

@@ -36,6 +36,9 @@ impl Folder {
 
 #[derive(Default)]
 struct Inner {
+    /// Lower-cased client id -> the only mailboxes (lower-cased) its app tokens may open;
+    /// apps not listed may open every mailbox.
+    app_access: BTreeMap<String, Vec<String>>,
     /// Lower-cased address -> folder name -> folder.
     mailboxes: BTreeMap<String, BTreeMap<String, Folder>>,
     /// Bumped on every change, for servers that wait for new mail (IMAP IDLE).
@@ -133,7 +136,11 @@ impl MailStore {
     }
 
     pub fn message(&self, user: &str, folder: &str, uid: u32) -> Option<StoredMessage> {
-        self.with_folder(user, folder, |f| f.messages.iter().find(|m| m.uid == uid).cloned()).flatten()
+        // Messages are kept in UID order.
+        self.with_folder(user, folder, |f| {
+            f.messages.binary_search_by_key(&uid, |m| m.uid).ok().map(|i| f.messages[i].clone())
+        })
+        .flatten()
     }
 
     pub fn count(&self, user: &str, folder: &str) -> usize {
@@ -211,6 +218,136 @@ impl MailStore {
                 self.append_at(user, folder, &crate::seed::message(user, i, date), flags, date)
             })
             .collect()
+    }
+
+    /// Whether a folder exists.
+    pub fn has_folder(&self, user: &str, folder: &str) -> bool {
+        self.with_folder(user, folder, |_| ()).is_some()
+    }
+
+    /// (UID, flags) of every message of a folder, without the bodies; None if it is missing.
+    pub fn flags_snapshot(&self, user: &str, folder: &str) -> Option<Vec<(u32, Vec<String>)>> {
+        self.with_folder(user, folder, |f| f.messages.iter().map(|m| (m.uid, m.flags.clone())).collect())
+    }
+
+    /// Calls `f` on each message of a folder under the store's lock (no copies); false if missing.
+    pub fn scan(&self, user: &str, folder: &str, mut f: impl FnMut(&StoredMessage)) -> bool {
+        self.with_folder(user, folder, |folder| folder.messages.iter().for_each(&mut f)).is_some()
+    }
+
+    /// Changes a message's flags in place; returns the new flags (None: no such message).
+    pub fn update_flags(
+        &self,
+        user: &str,
+        folder: &str,
+        uid: u32,
+        f: impl FnOnce(&mut Vec<String>),
+    ) -> Option<Vec<String>> {
+        let mut inner = self.lock();
+        let message = inner
+            .mailboxes
+            .get_mut(&key(user))
+            .and_then(|m| m.get_mut(&folder_key(folder)))
+            .and_then(|fo| fo.messages.binary_search_by_key(&uid, |m| m.uid).ok().map(|i| &mut fo.messages[i]))?;
+        let before = message.flags.clone();
+        f(&mut message.flags);
+        let after = message.flags.clone();
+        if after != before {
+            self.changed(&mut inner);
+        }
+        Some(after)
+    }
+
+    /// Removes the messages with these UIDs; returns the UIDs removed.
+    pub fn remove_many(&self, user: &str, folder: &str, uids: &[u32]) -> Vec<u32> {
+        let mut inner = self.lock();
+        let mut removed = Vec::new();
+        if let Some(f) = inner.mailboxes.get_mut(&key(user)).and_then(|m| m.get_mut(&folder_key(folder))) {
+            let wanted: std::collections::BTreeSet<u32> = uids.iter().copied().collect();
+            f.messages.retain(|m| {
+                let hit = wanted.contains(&m.uid);
+                if hit {
+                    removed.push(m.uid);
+                }
+                !hit
+            });
+        }
+        if !removed.is_empty() {
+            self.changed(&mut inner);
+        }
+        removed
+    }
+
+    /// Deletes a folder and its messages (not its subfolders); false if it is missing.
+    pub fn delete_folder(&self, user: &str, folder: &str) -> bool {
+        let mut inner = self.lock();
+        let removed = inner
+            .mailboxes
+            .get_mut(&key(user))
+            .and_then(|m| m.remove(&folder_key(folder)))
+            .is_some();
+        if removed {
+            self.changed(&mut inner);
+        }
+        removed
+    }
+
+    /// Renames a folder and its subfolders (`from/...`), keeping messages and UIDs but giving
+    /// them a new UIDVALIDITY. Renaming INBOX moves its messages and leaves it empty (RFC 3501).
+    /// False if `from` is missing or `to` exists.
+    pub fn rename_folder(&self, user: &str, from: &str, to: &str) -> bool {
+        let mut inner = self.lock();
+        let (from, to) = (folder_key(from), folder_key(to));
+        let Some(mailbox) = inner.mailboxes.get(&key(user)) else {
+            return false;
+        };
+        if !mailbox.contains_key(&from) || mailbox.contains_key(&to) {
+            return false;
+        }
+        let prefix = format!("{from}/");
+        let names: Vec<String> = mailbox
+            .keys()
+            .filter(|n| **n == from || (from != INBOX && n.starts_with(&prefix)))
+            .cloned()
+            .collect();
+        for name in names {
+            inner.next_uid_validity += 1;
+            let validity = 1_000 + inner.next_uid_validity;
+            let mailbox = inner.mailboxes.get_mut(&key(user)).expect("checked above");
+            let mut folder = mailbox.remove(&name).expect("listed above");
+            folder.uid_validity = validity;
+            let new_name = format!("{to}{}", &name[from.len()..]);
+            if name == INBOX {
+                let fresh = Folder { uid_validity: folder.uid_validity + 1, uid_next: folder.uid_next, messages: Vec::new() };
+                mailbox.insert(INBOX.to_string(), fresh);
+            }
+            mailbox.insert(new_name, folder);
+        }
+        self.changed(&mut inner);
+        true
+    }
+
+    /// Restricts which mailboxes app tokens of `client_id` may open over IMAP and POP3
+    /// (Exchange: the service principal's mailbox permissions). None: every mailbox.
+    pub fn set_app_mailboxes(&self, client_id: &str, mailboxes: Option<&[&str]>) {
+        let mut inner = self.lock();
+        let id = client_id.to_ascii_lowercase();
+        match mailboxes {
+            Some(list) => {
+                inner.app_access.insert(id, list.iter().map(|m| key(m)).collect());
+            }
+            None => {
+                inner.app_access.remove(&id);
+            }
+        }
+    }
+
+    /// Whether app tokens of `client_id` may open `mailbox`.
+    pub fn app_may_access(&self, client_id: &str, mailbox: &str) -> bool {
+        self.lock()
+            .app_access
+            .get(&client_id.to_ascii_lowercase())
+            .is_none_or(|allowed| allowed.contains(&key(mailbox)))
     }
 
     fn with_folder<T>(&self, user: &str, folder: &str, f: impl FnOnce(&Folder) -> T) -> Option<T> {

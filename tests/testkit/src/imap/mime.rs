@@ -33,10 +33,7 @@ impl<'a> Header<'a> {
         let mut fields: Vec<(&'a str, &'a [u8])> = Vec::new();
         let mut pos = 0;
         while pos < raw.len() {
-            let end = raw[pos..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(raw.len(), |i| pos + i + 1);
+            let end = raw[pos..].iter().position(|&b| b == b'\n').map_or(raw.len(), |i| pos + i + 1);
             let line = &raw[pos..end];
             if matches!(line.first(), Some(b' ' | b'\t')) {
                 // A continuation line belongs to the field before it.
@@ -44,10 +41,10 @@ impl<'a> Header<'a> {
                     let start = last.1.as_ptr() as usize - raw.as_ptr() as usize;
                     last.1 = &raw[start..end];
                 }
-            } else if let Some(colon) = line.iter().position(|&b| b == b':') {
-                if let Ok(name) = std::str::from_utf8(&line[..colon]) {
-                    fields.push((name.trim(), line));
-                }
+            } else if let Some(colon) = line.iter().position(|&b| b == b':')
+                && let Ok(name) = std::str::from_utf8(&line[..colon])
+            {
+                fields.push((name.trim(), line));
             }
             pos = end;
         }
@@ -56,14 +53,11 @@ impl<'a> Header<'a> {
 
     /// The unfolded, trimmed value of the first field named `name`.
     pub fn value(&self, name: &str) -> Option<String> {
-        self.fields
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(n, line)| {
-                let text = String::from_utf8_lossy(&line[n.len() + 1..]);
-                let unfolded: String = text.chars().filter(|&c| c != '\r' && c != '\n').collect();
-                unfolded.trim().to_string()
-            })
+        self.fields.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(n, line)| {
+            let text = String::from_utf8_lossy(&line[n.len() + 1..]);
+            let unfolded: String = text.chars().filter(|&c| c != '\r' && c != '\n').collect();
+            unfolded.trim().to_string()
+        })
     }
 
     /// The raw lines of the fields whose names are (or, with `not`, are not) in `names`,
@@ -131,10 +125,7 @@ fn split_params(value: &str) -> Vec<String> {
             current.push(c);
         }
     }
-    out.into_iter()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
+    out.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
 fn param(text: &str) -> Option<(String, String)> {
@@ -154,10 +145,7 @@ fn split_multipart<'a>(body: &'a [u8], boundary: &str) -> Vec<&'a [u8]> {
     let mut start: Option<usize> = None;
     let mut pos = 0;
     while pos < body.len() {
-        let end = body[pos..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(body.len(), |i| pos + i + 1);
+        let end = body[pos..].iter().position(|&b| b == b'\n').map_or(body.len(), |i| pos + i + 1);
         let line = &body[pos..end];
         let trimmed = line.trim_ascii_end();
         if trimmed.starts_with(delimiter.as_bytes()) {
@@ -203,23 +191,13 @@ impl<'a> Part<'a> {
             None if digest => ("message".into(), "rfc822".into(), Vec::new()),
             None => ("text".into(), "plain".into(), vec![("charset".into(), "us-ascii".into())]),
         };
-        let mut part = Part {
-            header,
-            body,
-            media_type,
-            subtype,
-            params,
-            children: Vec::new(),
-            message: None,
-        };
+        let mut part = Part { header, body, media_type, subtype, params, children: Vec::new(), message: None };
         if part.media_type == "multipart" {
             let boundary = part.param("boundary").map(str::to_string);
             let digest = part.subtype == "digest";
             if let Some(b) = boundary {
-                part.children = split_multipart(body, &b)
-                    .into_iter()
-                    .map(|p| Part::parse_with_default(p, digest))
-                    .collect();
+                part.children =
+                    split_multipart(body, &b).into_iter().map(|p| Part::parse_with_default(p, digest)).collect();
             }
         } else if part.is_message() {
             part.message = Some(Box::new(Part::parse(body)));
@@ -232,10 +210,7 @@ impl<'a> Part<'a> {
     }
 
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     /// The part at an IMAP section path (`1.2` as `[1, 2]`; empty: this part).
@@ -318,10 +293,7 @@ impl<'a> Part<'a> {
             let description = self.header.value("content-description");
             write_nstring(out, description.as_deref().map(str::as_bytes));
             out.push(b' ');
-            let encoding = self
-                .header
-                .value("content-transfer-encoding")
-                .unwrap_or_else(|| "7bit".into());
+            let encoding = self.header.value("content-transfer-encoding").unwrap_or_else(|| "7bit".into());
             write_string(out, encoding.to_ascii_lowercase().as_bytes());
             out.extend_from_slice(format!(" {}", self.body.len()).as_bytes());
             let lines = self.body.iter().filter(|&&b| b == b'\n').count();
@@ -344,11 +316,8 @@ impl<'a> Part<'a> {
     }
 
     fn write_params(&self, out: &mut Vec<u8>) {
-        let params: Vec<&(String, String)> = self
-            .params
-            .iter()
-            .filter(|(n, _)| !(self.media_type == "multipart" && n.is_empty()))
-            .collect();
+        let params: Vec<&(String, String)> =
+            self.params.iter().filter(|(n, _)| !(self.media_type == "multipart" && n.is_empty())).collect();
         write_param_list(out, &params);
     }
 
@@ -389,11 +358,7 @@ fn write_param_list(out: &mut Vec<u8>, params: &[&(String, String)]) {
 /// One address of an address list: (display name, local part, domain), or a group marker.
 #[derive(Debug, PartialEq, Eq)]
 enum Addr {
-    Mailbox {
-        name: Option<String>,
-        local: String,
-        domain: String,
-    },
+    Mailbox { name: Option<String>, local: String, domain: String },
     GroupStart(String),
     GroupEnd,
 }
@@ -587,9 +552,6 @@ mod tests {
         assert_eq!(a.len(), 3);
         assert_eq!(a[0], Addr::GroupStart("undisclosed-recipients".into()));
         assert_eq!(a[1], Addr::GroupEnd);
-        assert_eq!(
-            a[2],
-            Addr::Mailbox { name: None, local: "bob".into(), domain: "x.y".into() }
-        );
+        assert_eq!(a[2], Addr::Mailbox { name: None, local: "bob".into(), domain: "x.y".into() });
     }
 }

@@ -1,7 +1,7 @@
 //! IMAP wire syntax (RFC 3501 section 9): reading one command with its literals, parsing its
 //! arguments, and writing strings, sequence sets and dates back.
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 
 /// Longest command line (without literals) we accept.
 const MAX_LINE: usize = 64 * 1024;
@@ -54,11 +54,8 @@ pub(crate) fn read_line<R: BufRead>(reader: &mut R) -> Result<Option<Vec<u8>>, R
 }
 
 /// Reads a whole command: lines joined with their literals in wire form (`{n}\r\n<n bytes>`).
-/// Synchronizing literals get `+ Ready for literal data` first, written through `reply`.
-pub(crate) fn read_command<R: BufRead>(
-    reader: &mut R,
-    reply: &mut dyn FnMut(&[u8]) -> io::Result<()>,
-) -> Result<Option<Vec<u8>>, ReadError> {
+/// Synchronizing literals get `+ Ready for literal data` first.
+pub(crate) fn read_command<S: Read + Write>(reader: &mut BufReader<S>) -> Result<Option<Vec<u8>>, ReadError> {
     let Some(mut command) = read_line(reader)? else {
         return Ok(None);
     };
@@ -68,7 +65,9 @@ pub(crate) fn read_command<R: BufRead>(
             return Err(ReadError::TooBig);
         }
         if !plus {
-            reply(b"+ Ready for literal data\r\n")?;
+            let peer = reader.get_mut();
+            peer.write_all(b"+ Ready for literal data\r\n")?;
+            peer.flush()?;
         }
         command.extend_from_slice(b"\r\n");
         let start = command.len();
@@ -122,11 +121,7 @@ impl<'a> Parser<'a> {
     }
 
     pub fn expect(&mut self, b: u8) -> PResult<()> {
-        if self.eat(b) {
-            Ok(())
-        } else {
-            Err(format!("expected '{}'", b as char))
-        }
+        if self.eat(b) { Ok(()) } else { Err(format!("expected '{}'", b as char)) }
     }
 
     pub fn sp(&mut self) -> PResult<()> {
@@ -134,15 +129,16 @@ impl<'a> Parser<'a> {
     }
 
     pub fn end(&self) -> PResult<()> {
-        if self.at_end() {
-            Ok(())
-        } else {
-            Err("unexpected extra arguments".into())
-        }
+        if self.at_end() { Ok(()) } else { Err("unexpected extra arguments".into()) }
+    }
+
+    /// What is left to parse.
+    pub fn remaining(&self) -> &'a [u8] {
+        &self.buf[self.pos..]
     }
 
     /// Bytes while `f` holds.
-    fn take_while(&mut self, f: impl Fn(u8) -> bool) -> &'a [u8] {
+    pub fn take_while(&mut self, f: impl Fn(u8) -> bool) -> &'a [u8] {
         let start = self.pos;
         while self.peek().is_some_and(&f) {
             self.pos += 1;
@@ -150,7 +146,7 @@ impl<'a> Parser<'a> {
         &self.buf[start..self.pos]
     }
 
-    /// An atom (also accepts `]`-free list-wildcards when `wildcards`).
+    /// An atom.
     pub fn atom(&mut self) -> PResult<String> {
         let a = self.take_while(is_atom_char);
         if a.is_empty() {
@@ -170,10 +166,7 @@ impl<'a> Parser<'a> {
 
     pub fn number(&mut self) -> PResult<u64> {
         let d = self.take_while(|b| b.is_ascii_digit());
-        std::str::from_utf8(d)
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| "expected a number".to_string())
+        std::str::from_utf8(d).ok().and_then(|s| s.parse().ok()).ok_or_else(|| "expected a number".to_string())
     }
 
     fn quoted(&mut self) -> PResult<Vec<u8>> {
@@ -209,10 +202,7 @@ impl<'a> Parser<'a> {
         self.expect(b'}')?;
         self.expect(b'\r')?;
         self.expect(b'\n')?;
-        let data = self
-            .buf
-            .get(self.pos..self.pos + n)
-            .ok_or("literal shorter than announced")?;
+        let data = self.buf.get(self.pos..self.pos + n).ok_or("literal shorter than announced")?;
         self.pos += n;
         Ok(data.to_vec())
     }
@@ -354,6 +344,11 @@ impl SeqSet {
         Ok(SeqSet(ranges))
     }
 
+    /// The highest number written out (not `*`), for checking sequence numbers exist.
+    pub fn max_explicit(&self) -> u32 {
+        self.0.iter().flat_map(|&(a, b)| [a, b]).filter(|&n| n != u32::MAX).max().unwrap_or(0)
+    }
+
     /// Whether `n` is in the set, `*` meaning `largest` (the last sequence number or UID).
     /// A range whose low end is above `largest` still names `largest` when it contains `*`
     /// (RFC 3501 6.4.8: `UID 559:*` always includes the last message).
@@ -367,9 +362,7 @@ impl SeqSet {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's days-from-civil).
 pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -398,20 +391,11 @@ fn civil_from_days(days: i64) -> (i64, usize, i64) {
 pub(crate) fn format_internal_date(secs: i64) -> String {
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400);
-    format!(
-        "\"{d:02}-{}-{y:04} {:02}:{:02}:{:02} +0000\"",
-        MONTHS[m - 1],
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    format!("\"{d:02}-{}-{y:04} {:02}:{:02}:{:02} +0000\"", MONTHS[m - 1], rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 fn month(name: &str) -> Option<i64> {
-    MONTHS
-        .iter()
-        .position(|m| m.eq_ignore_ascii_case(name))
-        .map(|i| i as i64 + 1)
+    MONTHS.iter().position(|m| m.eq_ignore_ascii_case(name)).map(|i| i as i64 + 1)
 }
 
 /// An IMAP date (`3-Dec-2026`) as days since 1970-01-01.
@@ -447,20 +431,31 @@ pub(crate) fn parse_date_time(text: &str) -> Option<i64> {
 mod tests {
     use super::*;
 
+    /// Input to read, output collected.
+    struct Duplex(io::Cursor<Vec<u8>>, Vec<u8>);
+
+    impl Read for Duplex {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+
+    impl Write for Duplex {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.1.write(buf)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
     #[test]
     fn reads_commands_with_both_literal_kinds() {
         let input = b"a1 LOGIN {5}\r\nalice {3+}\r\npwd\r\na2 NOOP\r\n".to_vec();
-        let mut reader = io::BufReader::new(&input[..]);
-        let mut prompts = 0;
-        let cmd = read_command(&mut reader, &mut |_| {
-            prompts += 1;
-            Ok(())
-        })
-        .ok()
-        .flatten()
-        .unwrap();
+        let mut reader = BufReader::new(Duplex(io::Cursor::new(input), Vec::new()));
+        let cmd = read_command(&mut reader).ok().flatten().unwrap();
         assert_eq!(cmd, b"a1 LOGIN {5}\r\nalice {3+}\r\npwd".to_vec());
-        assert_eq!(prompts, 1, "only the synchronizing literal is prompted");
+        assert_eq!(reader.get_ref().1, b"+ Ready for literal data\r\n", "only the synchronizing literal is prompted");
         let mut p = Parser::new(&cmd);
         assert_eq!(p.word().unwrap(), "a1");
         p.sp().unwrap();
@@ -470,7 +465,7 @@ mod tests {
         p.sp().unwrap();
         assert_eq!(p.astring().unwrap(), b"pwd");
         assert!(p.at_end());
-        let next = read_command(&mut reader, &mut |_| Ok(())).ok().flatten().unwrap();
+        let next = read_command(&mut reader).ok().flatten().unwrap();
         assert_eq!(next, b"a2 NOOP");
     }
 

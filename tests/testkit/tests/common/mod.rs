@@ -1,6 +1,7 @@
 //! Helpers for the test kit's own tests: an HTTPS client trusting the kit's CA, JWT decoding.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod imap_client;
 pub mod smtp_client;
 
 use std::sync::Arc;
