@@ -116,13 +116,15 @@ impl GraphMailClient {
     }
 
     /// Sends RFC 5322 bytes as they are; Graph takes the recipients from the
-    /// To, Cc and Bcc headers.
+    /// To, Cc and Bcc headers (reported as `accepted`).
     pub fn send_mime(&self, bytes: &[u8]) -> Result<SendReport> {
-        if bytes.is_empty() {
-            return Err(Error::message("the message is empty"));
+        let recipients = header_recipients(bytes);
+        if recipients.is_empty() {
+            return Err(Error::message("the message has no To, Cc or Bcc address")
+                .with_hint("Graph sends a MIME message to the addresses in its headers."));
         }
         self.post(STANDARD.encode(bytes).as_bytes(), "text/plain")?;
-        Ok(accepted_report(Vec::new(), None))
+        Ok(accepted_report(recipients, None))
     }
 
     /// Later calls fail with a `Closed` error.
@@ -161,6 +163,20 @@ impl GraphMailClient {
                 .body(body.to_vec())
         })
     }
+}
+
+/// The To, Cc and Bcc addresses of a raw message, each once.
+pub(crate) fn header_recipients(bytes: &[u8]) -> Vec<String> {
+    let Some(parsed) = mail_parser::MessageParser::default().parse_headers(bytes) else { return Vec::new() };
+    let mut out: Vec<String> = Vec::new();
+    for addr in [parsed.to(), parsed.cc(), parsed.bcc()].into_iter().flatten().flat_map(|a| a.iter()) {
+        if let Some(a) = addr.address()
+            && !out.iter().any(|o| o.eq_ignore_ascii_case(a))
+        {
+            out.push(a.to_owned());
+        }
+    }
+    out
 }
 
 fn accepted_report(accepted: Vec<String>, message_id: Option<String>) -> SendReport {
@@ -334,6 +350,13 @@ mod tests {
         assert_eq!(v["attachments"][0]["isInline"], true);
         assert_eq!(v["internetMessageHeaders"][0]["name"], "X-Campaign");
         assert_eq!(graph_message(&m.header("Keywords", "x")).unwrap_err().kind(), ErrorKind::Message);
+    }
+
+    #[test]
+    fn header_recipients_of_raw_messages() {
+        let raw = b"From: a@example.test\r\nTo: B <b@example.test>, c@example.test\r\nCc: B@example.test\r\nBcc: d@example.test\r\n\r\nx";
+        assert_eq!(header_recipients(raw), ["b@example.test", "c@example.test", "d@example.test"]);
+        assert!(header_recipients(b"Subject: none\r\n\r\nx").is_empty());
     }
 
     #[test]

@@ -353,7 +353,12 @@ fn graph_fallback_when_smtp_auth_is_disabled() {
     let raw = format!("From: {ALICE}\r\nTo: {BOB}\r\nSubject: raw fallback\r\n\r\nbody\r\n");
     let third = client.send_raw(ALICE, &[BOB], raw.as_bytes()).unwrap();
     assert_eq!(third.via, Transport::Graph);
+    assert_eq!(third.accepted, [BOB]);
     assert_eq!(inbox_with_subject(&kit, BOB, "raw fallback").len(), 1);
+    // Graph would send to the headers, so an envelope that differs is refused, not rerouted.
+    let e = client.send_raw(ALICE, &["carol@example.org"], raw.as_bytes()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Message);
+    assert_eq!(kit.graph_messages_sent(), 3);
 }
 
 #[test]

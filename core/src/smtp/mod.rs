@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime};
 
 use lettre::transport::smtp::client::{Certificate, CertificateStore, TlsParameters};
 
-use crate::graph::GraphMailClient;
+use crate::graph::{GraphMailClient, header_recipients};
 use crate::message::parse_mailbox;
 use crate::sasl::Mechanism;
 use crate::tls::TlsTrust;
@@ -241,7 +241,7 @@ impl SmtpClient {
         message: Option<&Message>,
     ) -> Result<SendReport> {
         if state.use_graph {
-            return self.send_via_graph(message, bytes);
+            return self.send_via_graph(message, rcpts, bytes);
         }
         let mut reconnected = false;
         loop {
@@ -254,7 +254,7 @@ impl SmtpClient {
                             "SMTP AUTH is disabled for this mailbox (5.7.139); sending through Microsoft Graph"
                         );
                         state.use_graph = true;
-                        return self.send_via_graph(message, bytes);
+                        return self.send_via_graph(message, rcpts, bytes);
                     }
                     // The server dropped the connection while we logged in: try once more.
                     Err(e) if !reconnected && e.kind() == ErrorKind::Network => {
@@ -284,11 +284,26 @@ impl SmtpClient {
         }
     }
 
-    fn send_via_graph(&self, message: Option<&Message>, bytes: &[u8]) -> Result<SendReport> {
+    fn send_via_graph(&self, message: Option<&Message>, rcpts: &[String], bytes: &[u8]) -> Result<SendReport> {
         let graph = self.graph.as_ref().ok_or_else(|| Error::internal("Graph fallback used without a Graph client"))?;
         match message {
             Some(m) => graph.send(m),
-            None => graph.send_mime(bytes),
+            None => {
+                // Graph would send to the headers' addresses, not to our envelope:
+                // only go ahead when they are the same people.
+                let headers = header_recipients(bytes);
+                let same = headers.len() == rcpts.len()
+                    && rcpts.iter().all(|r| headers.iter().any(|h| h.eq_ignore_ascii_case(r)));
+                if !same {
+                    return Err(Error::message(
+                        "SMTP AUTH is disabled (5.7.139) and the Graph fallback cannot send this raw message: \
+                         its To/Cc/Bcc headers name other recipients than the envelope",
+                    )
+                    .with_code("5.7.139")
+                    .with_hint("Make the headers list exactly the envelope recipients, or send a Message instead of raw bytes."));
+                }
+                graph.send_mime(bytes)
+            }
         }
     }
 
