@@ -132,6 +132,27 @@ pub(crate) fn handle(shared: &Shared, endpoint: &str, req: &Request) -> Response
             shared.imap.reset_stats();
             Ok(ok(json!({"ok": true})))
         }
+        ("GET", "pop3") => {
+            let stats = shared.pop3.stats();
+            let log: Vec<Value> = stats
+                .auth_log
+                .iter()
+                .map(|a| json!({"mechanism": a.mechanism, "user": a.user, "success": a.success, "reason": a.reason}))
+                .collect();
+            Ok(ok(json!({
+                "connections": stats.connections,
+                "auth_attempts": stats.auth_attempts,
+                "auth_successes": stats.auth_successes,
+                "commands": stats.commands,
+                "retr_commands": stats.retr_commands,
+                "by_command": stats.by_command,
+                "auth_log": log,
+            })))
+        }
+        ("DELETE", "pop3") => {
+            shared.pop3.reset_stats();
+            Ok(ok(json!({"ok": true})))
+        }
         ("POST", "app-access") => parse::<AppAccess>(req).map(|a| {
             let list: Option<Vec<&str>> = a.mailboxes.as_ref().map(|m| m.iter().map(String::as_str).collect());
             shared.store.set_app_mailboxes(&a.client_id, list.as_deref());

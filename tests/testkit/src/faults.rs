@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::graph::GraphFault;
 use crate::imap::ImapFault;
+use crate::pop3::Pop3Fault;
 use crate::smtp::SmtpFault;
 
 /// A fault for HTTP endpoints (identity platform and Graph).
@@ -138,6 +139,16 @@ impl FaultSpec {
             "not_connected" => ImapFault::NotConnected,
             "slow" => ImapFault::Slow(Duration::from_millis(self.delay_ms.unwrap_or(1000))),
             other => return Err(format!("unknown IMAP fault '{other}'")),
+        })
+    }
+
+    /// `drop_mid_retr`, `not_connected`, `slow` (`delay_ms`).
+    pub fn pop3_fault(&self) -> Result<Pop3Fault, String> {
+        Ok(match self.fault.as_str() {
+            "drop_mid_retr" => Pop3Fault::DropMidRetr,
+            "not_connected" => Pop3Fault::NotConnected,
+            "slow" => Pop3Fault::Slow(Duration::from_millis(self.delay_ms.unwrap_or(1000))),
+            other => return Err(format!("unknown POP3 fault '{other}'")),
         })
     }
 

@@ -20,6 +20,7 @@ use crate::listener::Listener;
 use crate::pki::{self, AppCertificate, RsaKey, TlsIdentity};
 use crate::request_log::{RequestLog, RequestRecord};
 use crate::imap::{self, ImapFault, ImapState, ImapStats};
+use crate::pop3::{self, Pop3Fault, Pop3State, Pop3Stats};
 use crate::smtp::{self, SmtpFault, SmtpState, SmtpStats};
 use crate::store::MailStore;
 use crate::tokens::{TokenRejection, TokenRequest};
@@ -47,6 +48,7 @@ pub(crate) struct Shared {
     pub store: MailStore,
     pub smtp: SmtpState,
     pub imap: ImapState,
+    pub pop3: Pop3State,
     pub graph_faults: FaultQueue<GraphFault>,
     pub graph_sent: AtomicUsize,
     info: OnceLock<Value>,
@@ -62,6 +64,7 @@ impl Shared {
             "token" | "identity" => self.faults.push(spec.http_fault()?, spec.count),
             "smtp" => self.smtp.faults.push(spec.smtp_fault()?, spec.count),
             "imap" => self.imap.faults.push(spec.imap_fault()?, spec.count),
+            "pop3" => self.pop3.faults.push(spec.pop3_fault()?, spec.count),
             "graph" => self.graph_faults.push(spec.graph_fault()?, spec.count),
             other => return Err(format!("unknown fault target '{other}'")),
         }
@@ -72,6 +75,7 @@ impl Shared {
         self.faults.clear();
         self.smtp.faults.clear();
         self.imap.faults.clear();
+        self.pop3.faults.clear();
         self.graph_faults.clear();
     }
 
@@ -108,6 +112,9 @@ pub struct TestKit {
     _imap: [Listener; 2],
     /// (STARTTLS, implicit TLS)
     imap_ports: (u16, u16),
+    _pop3: [Listener; 2],
+    /// (STLS, implicit TLS)
+    pop3_ports: (u16, u16),
     authority: String,
     ca_pem: String,
     ca_path: PathBuf,
@@ -202,6 +209,7 @@ impl TestKit {
             store,
             smtp: SmtpState::new(),
             imap: ImapState::new(),
+            pop3: Pop3State::new(),
             graph_faults: FaultQueue::new(),
             graph_sent: AtomicUsize::new(0),
             info: OnceLock::new(),
@@ -229,6 +237,7 @@ impl TestKit {
         let (smtp_starttls, starttls_port) = smtp_listener(false)?;
         let (smtp_tls, tls_port) = smtp_listener(true)?;
         let (imap_listeners, imap_ports) = mail_listeners(&shared, &tls.server_config, "imap", imap::serve)?;
+        let (pop3_listeners, pop3_ports) = mail_listeners(&shared, &tls.server_config, "pop3", pop3::serve)?;
         let kit = TestKit {
             shared,
             _https: https,
@@ -237,6 +246,8 @@ impl TestKit {
             smtp_ports: (starttls_port, tls_port),
             _imap: imap_listeners,
             imap_ports,
+            _pop3: pop3_listeners,
+            pop3_ports,
             authority,
             ca_pem: tls.ca_pem,
             ca_path,
@@ -400,6 +411,30 @@ impl TestKit {
         self.shared.imap.reset_stats();
     }
 
+    /// POP3 port with STLS (like 110; AUTH only after STLS).
+    pub fn pop3_starttls_port(&self) -> u16 {
+        self.pop3_ports.0
+    }
+
+    /// POP3 port with implicit TLS (like 995).
+    pub fn pop3_tls_port(&self) -> u16 {
+        self.pop3_ports.1
+    }
+
+    /// Applies `fault` to the next `count` POP3 events it belongs to (see `Pop3Fault`).
+    pub fn inject_pop3(&self, fault: Pop3Fault, count: usize) {
+        self.shared.pop3.faults.push(fault, count);
+    }
+
+    /// POP3 counters since start (or the last `reset_pop3_stats`).
+    pub fn pop3_stats(&self) -> Pop3Stats {
+        self.shared.pop3.stats()
+    }
+
+    pub fn reset_pop3_stats(&self) {
+        self.shared.pop3.reset_stats();
+    }
+
     /// `{authority}/v1.0`, the Graph base URL.
     pub fn graph_url(&self) -> String {
         format!("{}/v1.0", self.authority)
@@ -459,8 +494,14 @@ impl TestKit {
                 "starttls_port": self.imap_ports.0,
                 "tls_port": self.imap_ports.1,
             },
+            "pop3": {
+                "host": "127.0.0.1",
+                "starttls_port": self.pop3_ports.0,
+                "tls_port": self.pop3_ports.1,
+            },
             "ports": {"https": https_port, "smtp_starttls": self.smtp_ports.0, "smtp_tls": self.smtp_ports.1,
-                      "imap_starttls": self.imap_ports.0, "imap_tls": self.imap_ports.1},
+                      "imap_starttls": self.imap_ports.0, "imap_tls": self.imap_ports.1,
+                      "pop3_starttls": self.pop3_ports.0, "pop3_tls": self.pop3_ports.1},
             "pid": std::process::id(),
         })
     }

@@ -104,6 +104,12 @@ pub(crate) const IMAP: Service = Service {
     challenge_scope: "https://outlook.office.com/IMAP.AccessAsUser.All",
 };
 
+pub(crate) const POP: Service = Service {
+    app_role: "POP.AccessAsApp",
+    user_scope: "POP.AccessAsUser.All",
+    challenge_scope: "https://outlook.office.com/POP.AccessAsUser.All",
+};
+
 pub(crate) const AUDIENCES: [&str; 2] = [OUTLOOK_RESOURCE, "https://outlook.office.com"];
 
 fn claim<'a>(claims: &'a Value, name: &str) -> Option<&'a str> {
