@@ -112,7 +112,7 @@ pub fn run() -> Result<()> {
                 "                 error: {} ({}): {}",
                 e.kind(),
                 e.code().unwrap_or("-"),
-                first_line(e.message_text())
+                without_ids(e.message_text())
             );
             if let Some(hint) = e.hint() {
                 println!("                 hint: {hint}");
@@ -124,7 +124,7 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
-/// Microsoft's error descriptions carry trace and correlation ids on later lines.
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or(text)
+/// Microsoft's error descriptions end with trace and correlation ids, noise in a demo.
+fn without_ids(text: &str) -> &str {
+    text.find(" (trace ID").map_or(text, |i| &text[..i])
 }
