@@ -16,7 +16,7 @@ pub struct DoctorArgs {
     /// Do not try the IMAP login.
     #[arg(long)]
     pub no_imap: bool,
-    /// POP3 will be used: its permission is required, not just advised.
+    /// Also try the POP3 login (its permission is then required, not just advised).
     #[arg(long)]
     pub pop3: bool,
     /// Print the findings as a JSON array.
@@ -29,7 +29,7 @@ pub fn run(mail: &Mail, args: &DoctorArgs) -> Result<ExitCode> {
     let options = DoctorOptions {
         smtp: if args.no_smtp { None } else { Some(mail.smtp_config()?) },
         imap: if args.no_imap { None } else { Some(mail.imap_config()?) },
-        pop3: args.pop3,
+        pop3: if args.pop3 { Some(mail.pop3_config()?) } else { None },
         ..DoctorOptions::new(mail.user()?)
     };
     let findings = doctor::diagnose(mail.credential.clone(), &options);

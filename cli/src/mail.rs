@@ -97,14 +97,17 @@ impl Mail {
         ImapClient::new(self.imap_config()?, self.credential.clone())
     }
 
-    pub fn pop3(&self) -> Result<Pop3Client> {
+    pub fn pop3_config(&self) -> Result<Pop3Config> {
         let e = &self.provider.pop3;
-        let config = Pop3Config {
+        Ok(Pop3Config {
             security: Some(e.security),
             ca: self.ca.clone(),
             ..Pop3Config::new(&e.host, e.port, self.user()?)
-        };
-        Pop3Client::new(config, self.credential.clone())
+        })
+    }
+
+    pub fn pop3(&self) -> Result<Pop3Client> {
+        Pop3Client::new(self.pop3_config()?, self.credential.clone())
     }
 
     pub fn graph(&self) -> Result<GraphMailClient> {

@@ -3,12 +3,7 @@
 mod common;
 
 use common::{oauthmail, ok, stderr, stdout};
-use oauthmail_testkit::{TestKit, fixture};
-
-fn imap_args(kit: &TestKit) -> Vec<&'static str> {
-    // Until the kit serves IMAP, doctor must not fall back to the real Office 365 host.
-    if kit.info().get("imap").is_some() { vec![] } else { vec!["--no-imap"] }
-}
+use oauthmail_testkit::{ImapFault, SmtpFault, TestKit, fixture};
 
 #[test]
 fn app_without_roles_gets_the_missing_roles_and_the_exchange_commands() {
@@ -17,7 +12,6 @@ fn app_without_roles_gets_the_missing_roles_and_the_exchange_commands() {
         .env("AZURE_CLIENT_ID", fixture::NOROLES_APP_ID)
         .env("AZURE_CLIENT_SECRET", fixture::NOROLES_APP_SECRET)
         .arg("doctor")
-        .args(imap_args(&kit))
         .output()
         .unwrap();
     let text = stdout(&out);
@@ -34,7 +28,7 @@ fn app_without_roles_gets_the_missing_roles_and_the_exchange_commands() {
 #[test]
 fn working_configuration_has_no_problems() {
     let kit = TestKit::start_default().unwrap();
-    let out = ok(oauthmail(&kit).args(["doctor", "--pop3", "--json"]).args(imap_args(&kit)).output().unwrap());
+    let out = ok(oauthmail(&kit).args(["doctor", "--pop3", "--json"]).output().unwrap());
     let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let status = |check: &str| {
         findings
@@ -44,11 +38,9 @@ fn working_configuration_has_no_problems() {
             .find(|f| f["check"] == check)
             .map(|f| f["status"].as_str().unwrap().to_owned())
     };
-    for check in ["token", "audience", "permissions", "lifetime", "smtp"] {
+    for check in ["token", "audience", "permissions", "lifetime", "smtp", "imap", "pop3"] {
         assert_eq!(status(check).as_deref(), Some("ok"), "{check}: {findings:#}");
     }
-    let imap_expected = if kit.info().get("imap").is_some() { "ok" } else { "skipped" };
-    assert_eq!(status("imap").as_deref(), Some(imap_expected), "{findings:#}");
 }
 
 #[test]
@@ -60,4 +52,24 @@ fn bad_secret_is_explained_with_the_aadsts_hint() {
     assert!(text.contains("✗ token") && text.contains("(AADSTS7000215)"), "{text}");
     assert!(text.contains("fix: "), "{text}");
     assert!(text.contains("- smtp"), "later checks are skipped: {text}");
+}
+
+#[test]
+fn mailbox_not_connected_and_smtp_auth_disabled_name_their_exchange_commands() {
+    let kit = TestKit::start_default().unwrap();
+    kit.inject_smtp(SmtpFault::AuthDisabled, 1);
+    kit.inject_imap(ImapFault::NotConnected, 1);
+    let out = oauthmail(&kit).arg("doctor").output().unwrap();
+    assert!(!out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("✓ permissions"), "{text}");
+    assert!(text.contains("✗ smtp") && text.contains("(5.7.139)"), "{text}");
+    assert!(
+        text.contains(&format!("Set-CASMailbox -Identity {} -SmtpClientAuthenticationDisabled $false", fixture::ALICE)),
+        "{text}"
+    );
+    assert!(text.contains("✗ imap") && text.contains("not connected"), "{text}");
+    let imap_fix = text.lines().skip_while(|l| !l.starts_with("✗ imap")).collect::<Vec<_>>().join("\n");
+    assert!(imap_fix.contains(&format!("Add-MailboxPermission -Identity {}", fixture::ALICE)), "{text}");
+    assert!(text.contains("2 problems found."), "{text}");
 }

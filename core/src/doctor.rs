@@ -14,7 +14,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::{AccessToken, Claims, Error, ErrorKind, ImapClient, ImapConfig, SmtpClient, SmtpConfig, TokenCredential};
+use crate::{
+    AccessToken, Claims, Error, ErrorKind, ImapClient, ImapConfig, Pop3Client, Pop3Config, SmtpClient, SmtpConfig,
+    TokenCredential,
+};
 
 /// How a check went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -31,7 +34,7 @@ pub enum Status {
 /// One check's result: what was checked, what was found, how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// `token`, `audience`, `permissions`, `lifetime`, `smtp` or `imap`.
+    /// `token`, `audience`, `permissions`, `lifetime`, `smtp`, `imap` or `pop3`.
     pub check: &'static str,
     pub status: Status,
     /// What was found, in plain words.
@@ -63,13 +66,13 @@ pub struct DoctorOptions {
     pub smtp: Option<SmtpConfig>,
     /// IMAP login and SELECT INBOX to try, if any.
     pub imap: Option<ImapConfig>,
-    /// Whether POP3 will be used (its role is then required, not just advised).
-    pub pop3: bool,
+    /// POP3 login and STAT to try, if any (its permission is then required, not just advised).
+    pub pop3: Option<Pop3Config>,
 }
 
 impl DoctorOptions {
     pub fn new(mailbox: impl Into<String>) -> DoctorOptions {
-        DoctorOptions { mailbox: mailbox.into(), scopes: Vec::new(), smtp: None, imap: None, pop3: false }
+        DoctorOptions { mailbox: mailbox.into(), scopes: Vec::new(), smtp: None, imap: None, pop3: None }
     }
 }
 
@@ -88,7 +91,7 @@ pub fn diagnose(credential: Arc<dyn TokenCredential>, options: &DoctorOptions) -
         Ok(t) => t,
         Err(e) => {
             findings.push(token_failure(&e));
-            for check in ["audience", "permissions", "lifetime", "smtp", "imap"] {
+            for check in ["audience", "permissions", "lifetime", "smtp", "imap", "pop3"] {
                 findings.push(Finding::new(check, Status::Skipped, "not checked: there is no token"));
             }
             return findings;
@@ -128,6 +131,25 @@ pub fn diagnose(credential: Arc<dyn TokenCredential>, options: &DoctorOptions) -
                     format!("logged in to IMAP at {endpoint} and opened INBOX ({} messages)", info.exists),
                 ),
                 Err(e) => server_failure("imap", &format!("IMAP at {endpoint} failed"), &e, &ids),
+            }
+        }
+    });
+    findings.push(match &options.pop3 {
+        None => Finding::new("pop3", Status::Skipped, "POP3 not configured"),
+        Some(config) => {
+            let endpoint = format!("{}:{}", config.host, config.port);
+            let result = Pop3Client::new(config.clone(), credential.clone()).and_then(|c| {
+                let stat = c.stat()?;
+                c.close()?;
+                Ok(stat)
+            });
+            match result {
+                Ok((count, _)) => Finding::new(
+                    "pop3",
+                    Status::Ok,
+                    format!("logged in to POP3 at {endpoint} ({count} messages in the maildrop)"),
+                ),
+                Err(e) => server_failure("pop3", &format!("POP3 at {endpoint} failed"), &e, &ids),
             }
         }
     });
@@ -231,12 +253,13 @@ fn audience(claims: &Claims, expected: &str) -> Finding {
 fn permissions(claims: &Claims, ids: &Ids, options: &DoctorOptions) -> Finding {
     let smtp = options.smtp.is_some();
     let imap = options.imap.is_some();
+    let pop3 = options.pop3.is_some();
     if claims.scp.is_some() {
-        return delegated(claims, ids, smtp, imap, options.pop3);
+        return delegated(claims, ids, smtp, imap, pop3);
     }
     let mut needed: Vec<&str> = Vec::new();
     let mut advised: Vec<&str> = Vec::new();
-    for (role, used) in [("SMTP.SendAsApp", smtp), ("IMAP.AccessAsApp", imap), ("POP.AccessAsApp", options.pop3)] {
+    for (role, used) in [("SMTP.SendAsApp", smtp), ("IMAP.AccessAsApp", imap), ("POP.AccessAsApp", pop3)] {
         if !claims.roles.iter().any(|r| r == role) {
             if used { needed.push(role) } else { advised.push(role) }
         }
