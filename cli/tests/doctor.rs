@@ -73,3 +73,24 @@ fn mailbox_not_connected_and_smtp_auth_disabled_name_their_exchange_commands() {
     assert!(imap_fix.contains(&format!("Add-MailboxPermission -Identity {}", fixture::ALICE)), "{text}");
     assert!(text.contains("2 problems found."), "{text}");
 }
+
+#[test]
+fn user_sign_in_checks_delegated_scopes_of_the_users_own_mailbox() {
+    let kit = TestKit::start_default().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = oauthmail(&kit)
+        .env("HOME", home.path())
+        .env("AZURE_CLIENT_ID", fixture::PUBLIC_APP_ID)
+        .env_remove("AZURE_CLIENT_SECRET")
+        .env_remove("OAUTHMAIL_USER")
+        .env("AZURE_USERNAME", fixture::BOB)
+        .env("AZURE_PASSWORD", fixture::BOB_PASSWORD)
+        .args(["doctor", "--pop3"])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    assert!(text.contains(&format!("✓ permissions  user token for {}", fixture::BOB)), "{text}");
+    assert!(text.contains(&format!("as {}", fixture::BOB)), "the mailbox defaults to the user: {text}");
+    assert!(!text.contains(fixture::BOB_PASSWORD));
+}
