@@ -63,7 +63,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let mail_args = cli.mail.merged(&profile);
     match cli.command {
         Command::Token { json } => token(&args, &mail_args, json),
-        Command::Send(a) => send::run(&Mail::new(&mail_args, &args)?, a),
+        Command::Send(a) => send::run(&Mail::new(&mail_args, &args)?, &a),
         Command::List(a) => read::list(&Mail::new(&mail_args, &args)?, &a),
         Command::Fetch(a) => read::fetch(&Mail::new(&mail_args, &args)?, &a),
         Command::Folders(a) => read::folders(&Mail::new(&mail_args, &args)?, &a),

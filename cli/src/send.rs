@@ -1,6 +1,6 @@
 //! `oauthmail send`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use oauthmail::{Error, Message, Result, SendReport};
@@ -42,15 +42,15 @@ pub struct SendArgs {
     pub via: SendVia,
 }
 
-pub fn run(mail: &Mail, args: SendArgs) -> Result<()> {
+pub fn run(mail: &Mail, args: &SendArgs) -> Result<()> {
     let from = match &args.from {
         Some(f) => f.clone(),
         None => mail.user()?.to_owned(),
     };
     let report = match &args.raw {
-        Some(path) => send_raw(mail, &args, &from, path)?,
+        Some(path) => send_raw(mail, args, &from, path)?,
         None => {
-            let message = build(&args, &from);
+            let message = build(args, &from);
             match args.via {
                 SendVia::Smtp => mail.smtp()?.send(&message)?,
                 SendVia::Graph => mail.graph()?.send(&message)?,
@@ -87,7 +87,7 @@ fn build(args: &SendArgs, from: &str) -> Message {
     m
 }
 
-fn send_raw(mail: &Mail, args: &SendArgs, from: &str, path: &PathBuf) -> Result<SendReport> {
+fn send_raw(mail: &Mail, args: &SendArgs, from: &str, path: &Path) -> Result<SendReport> {
     let bytes =
         std::fs::read(path).map_err(|e| Error::config(format!("cannot read {}", path.display())).with_source(e))?;
     match args.via {
