@@ -20,6 +20,7 @@ pub enum ReadVia {
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
+    /// IMAP folder, as `oauthmail folders` names it.
     #[arg(long, default_value = "INBOX")]
     pub folder: String,
     /// At most this many messages, newest first.
@@ -31,6 +32,7 @@ pub struct ListArgs {
     /// Print a JSON array of message summaries.
     #[arg(long)]
     pub json: bool,
+    /// Protocol to read with (POP3 sees only the inbox).
     #[arg(long, value_enum, default_value = "imap")]
     pub via: ReadVia,
 }
@@ -40,23 +42,27 @@ pub struct FetchArgs {
     /// IMAP UID (POP3: the message number `list --via pop3` shows).
     #[arg(long)]
     pub uid: u32,
+    /// IMAP folder, as `oauthmail folders` names it.
     #[arg(long, default_value = "INBOX")]
     pub folder: String,
     /// Write the message here instead of to stdout.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Protocol to read with (POP3 sees only the inbox).
     #[arg(long, value_enum, default_value = "imap")]
     pub via: ReadVia,
 }
 
 #[derive(Args, Debug)]
 pub struct FoldersArgs {
+    /// Print a JSON array (name, delimiter, attributes, special_use).
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Args, Debug)]
 pub struct WatchArgs {
+    /// IMAP folder, as `oauthmail folders` names it.
     #[arg(long, default_value = "INBOX")]
     pub folder: String,
     /// Exit after this many new messages (default: run until interrupted).

@@ -18,12 +18,16 @@ pub struct SendArgs {
     /// Sender address (default: the mailbox, --user).
     #[arg(long)]
     pub from: Option<String>,
+    /// Recipient (repeatable); `Name <address>` works too.
     #[arg(long, required = true)]
     pub to: Vec<String>,
+    /// Copy recipient (repeatable).
     #[arg(long)]
     pub cc: Vec<String>,
+    /// Blind copy recipient (repeatable; not in the headers).
     #[arg(long)]
     pub bcc: Vec<String>,
+    /// Subject (any Unicode).
     #[arg(long, required_unless_present = "raw", conflicts_with = "raw")]
     pub subject: Option<String>,
     /// Plain-text body.
@@ -38,6 +42,7 @@ pub struct SendArgs {
     /// Attach a file (repeatable).
     #[arg(long)]
     pub attach: Vec<PathBuf>,
+    /// Graph for tenants where SMTP AUTH is off (needs the Graph Mail.Send permission).
     #[arg(long, value_enum, default_value = "smtp")]
     pub via: SendVia,
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 /// Options shared by every command that needs a credential.
 #[derive(Args, Debug, Default, Clone)]
+#[command(next_help_heading = "Credential")]
 pub struct CredentialArgs {
     /// Profile in ~/.config/oauthmail/config.toml (section [profiles.NAME]).
     #[arg(long, env = "OAUTHMAIL_PROFILE", global = true)]
@@ -58,6 +59,7 @@ pub struct CredentialArgs {
 /// Where the mail is: the mailbox and the servers. Unset hosts and ports come
 /// from the provider preset (Office 365 by default).
 #[derive(Args, Debug, Default, Clone)]
+#[command(next_help_heading = "Mailbox and servers")]
 pub struct MailArgs {
     /// Mail service preset: office365, gcc-high, dod, china or gmail.
     #[arg(long, env = "OAUTHMAIL_PROVIDER", global = true)]
