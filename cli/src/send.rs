@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use oauthmail::{Error, Message, Result, SendReport};
+use oauthmail::{Error, Message, Result, SendReport, Transport};
 
 use crate::mail::Mail;
 
@@ -11,6 +11,8 @@ use crate::mail::Mail;
 pub enum SendVia {
     Smtp,
     Graph,
+    /// SMTP, and Microsoft Graph when Exchange answers that SMTP AUTH is off (5.7.139).
+    Auto,
 }
 
 #[derive(Args, Debug)]
@@ -42,7 +44,8 @@ pub struct SendArgs {
     /// Attach a file (repeatable).
     #[arg(long)]
     pub attach: Vec<PathBuf>,
-    /// Graph for tenants where SMTP AUTH is off (needs the Graph Mail.Send permission).
+    /// Graph for tenants where SMTP AUTH is off (needs the Graph Mail.Send permission);
+    /// auto tries SMTP first.
     #[arg(long, value_enum, default_value = "smtp")]
     pub via: SendVia,
 }
@@ -59,6 +62,7 @@ pub fn run(mail: &Mail, args: &SendArgs) -> Result<()> {
             match args.via {
                 SendVia::Smtp => mail.smtp()?.send(&message)?,
                 SendVia::Graph => mail.graph()?.send(&message)?,
+                SendVia::Auto => mail.smtp()?.with_graph_fallback(mail.graph()?).send(&message)?,
             }
         }
     };
@@ -96,9 +100,11 @@ fn send_raw(mail: &Mail, args: &SendArgs, from: &str, path: &Path) -> Result<Sen
     let bytes =
         std::fs::read(path).map_err(|e| Error::config(format!("cannot read {}", path.display())).with_source(e))?;
     match args.via {
-        SendVia::Smtp => {
+        SendVia::Smtp | SendVia::Auto => {
             let rcpts: Vec<&str> = args.to.iter().chain(&args.cc).chain(&args.bcc).map(String::as_str).collect();
-            mail.smtp()?.send_raw(from, &rcpts, &bytes)
+            let smtp = mail.smtp()?;
+            let smtp = if args.via == SendVia::Auto { smtp.with_graph_fallback(mail.graph()?) } else { smtp };
+            smtp.send_raw(from, &rcpts, &bytes)
         }
         // Graph reads the recipients from the message's own headers.
         SendVia::Graph => mail.graph()?.send_mime(&bytes),
@@ -107,6 +113,9 @@ fn send_raw(mail: &Mail, args: &SendArgs, from: &str, path: &Path) -> Result<Sen
 
 /// The queue id on stdout (scripts keep it); the rest on stderr.
 fn print_report(report: &SendReport) {
+    if report.via == Transport::Graph {
+        eprintln!("sent through Microsoft Graph");
+    }
     for r in &report.rejected {
         eprintln!("warning: {} was refused: {}", r.address, r.reply);
     }

@@ -87,3 +87,13 @@ fn smtp_auth_disabled_prints_kind_code_and_hint() {
     assert!(err.contains("hint: "), "{err}");
     assert_eq!(kit.store().count(fixture::BOB, INBOX), 0);
 }
+
+#[test]
+fn auto_falls_back_to_graph_when_smtp_auth_is_disabled() {
+    let kit = TestKit::start_default().unwrap();
+    kit.inject_smtp(oauthmail_testkit::SmtpFault::AuthDisabled, 1);
+    let out = ok(run(&kit, &["send", "--via", "auto", "--to", fixture::BOB, "--subject", "fallback", "--text", "t"]));
+    assert!(stderr(&out).contains("through Microsoft Graph"), "{}", stderr(&out));
+    assert_eq!(kit.graph_messages_sent(), 1);
+    assert_eq!(kit.store().count(fixture::BOB, INBOX), 1);
+}
