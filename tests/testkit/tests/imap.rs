@@ -475,3 +475,55 @@ fn seeding_ten_thousand_and_listing_them() {
     assert_eq!(r.untagged.len(), 500);
     assert!(r.untagged[499].contains("<seed-9999@example.test>"));
 }
+
+/// Every response the listing and folder commands produce parses with imap-proto (the parser
+/// core uses), including nested message/rfc822 parts, groups and odd addresses. (imap-proto has
+/// no parser for the non-extensible `BODY (...)` structure nor NAMESPACE, so those are not checked here.)
+#[test]
+fn responses_parse_with_an_independent_parser() {
+    let kit = TestKit::start_default().unwrap();
+    kit.store().seed(ALICE, 8);
+    let nested = "From: \"Doe, Jane\" <jane@example.org>, undisclosed-recipients:;\r\nTo: bare@example.org (comment)\r\n\
+        Subject: fwd\r\nContent-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n--outer\r\nContent-Type: text/plain\r\n\r\nsee below\r\n\
+        --outer\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\nFrom: inner@example.org\r\nSubject: inner\r\n\
+        Content-Type: multipart/alternative; boundary=\"in\"\r\n\r\n--in\r\nContent-Type: text/plain\r\n\r\nplain\r\n--in\r\n\
+        Content-Type: text/html\r\n\r\n<p>html</p>\r\n--in--\r\n--outer--\r\n";
+    kit.store().append(ALICE, INBOX, nested.as_bytes(), &["\\Seen", "$Label1"]);
+    kit.store().append(ALICE, INBOX, b"no header at all", &[]);
+    let mut imap = alice(&kit);
+    let check = |text: &str| {
+        let wire = format!("{text}\r\n");
+        match imap_proto::Response::parse(wire.as_bytes()) {
+            Ok((rest, _)) => assert!(rest.is_empty(), "unparsed rest after {text}"),
+            Err(e) => panic!("imap-proto rejects {text:?}: {e:?}"),
+        }
+    };
+    for cmd in [
+        "SELECT INBOX",
+        "LIST \"\" \"*\"",
+        "STATUS INBOX (MESSAGES UNSEEN UIDNEXT UIDVALIDITY RECENT)",
+        "UID FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS (DATE SUBJECT FROM TO CC MESSAGE-ID CONTENT-TYPE)])",
+        "FETCH 9 BODY.PEEK[2.HEADER]",
+        "FETCH 9 BODY.PEEK[2.2.1]",
+        "FETCH 9 BODY.PEEK[2.MIME]",
+        "UID SEARCH ALL",
+    ] {
+        let r = imap.cmd(cmd);
+        assert!(r.ok(), "{cmd}: {}", r.done);
+        for line in &r.untagged {
+            check(line);
+        }
+        check(&r.done);
+    }
+    let r = imap.cmd("FETCH 9 (ENVELOPE BODYSTRUCTURE BODY.PEEK[2.1])");
+    let line = &r.untagged[0];
+    assert!(
+        line.contains(
+            "((\"Doe, Jane\" NIL \"jane\" \"example.org\")(NIL NIL \"undisclosed-recipients\" NIL)(NIL NIL NIL NIL))"
+        ),
+        "{line}"
+    );
+    assert!(line.contains("\"message\" \"rfc822\" NIL NIL NIL \"7bit\""), "{line}");
+    assert!(line.contains("(\"text\" \"plain\" NIL NIL NIL \"7bit\" 9 1 NIL NIL NIL NIL)"), "{line}");
+    assert!(line.ends_with("BODY[2.1] {5}\r\nplain)"), "{line}");
+}

@@ -296,7 +296,9 @@ impl<'a> Part<'a> {
             let encoding = self.header.value("content-transfer-encoding").unwrap_or_else(|| "7bit".into());
             write_string(out, encoding.to_ascii_lowercase().as_bytes());
             out.extend_from_slice(format!(" {}", self.body.len()).as_bytes());
-            let lines = self.body.iter().filter(|&&b| b == b'\n').count();
+            // A last line without a line break still counts.
+            let breaks = self.body.iter().filter(|&&b| b == b'\n').count();
+            let lines = breaks + usize::from(!self.body.is_empty() && !self.body.ends_with(b"\n"));
             if let Some(inner) = &self.message {
                 out.push(b' ');
                 inner.write_envelope(out);
@@ -540,7 +542,7 @@ mod tests {
         let bs = String::from_utf8(bs).unwrap();
         assert_eq!(
             bs,
-            "((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 5 0 NIL NIL NIL NIL)\
+            "((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 5 1 NIL NIL NIL NIL)\
              (\"application\" \"pdf\" (\"name\" \"r.pdf\") NIL NIL \"base64\" 8 NIL (\"attachment\" (\"filename\" \"r.pdf\")) NIL NIL) \
              \"mixed\" (\"boundary\" \"b1\") NIL NIL NIL)"
         );

@@ -32,7 +32,7 @@ const MAX_IDLE: Duration = Duration::from_secs(30 * 60);
 
 const BYE_EXPIRED: &str = "* BYE Session invalidated - AccessTokenExpired";
 const NOT_CONNECTED: &str = "BAD User is authenticated but not connected.";
-const INVALID_STATE: &str = "BAD Command received in Invalid state.";
+const INVALID_STATE: &str = "Command received in Invalid state.";
 
 /// How a command ended.
 enum Done {
@@ -308,7 +308,7 @@ impl Session<'_> {
                 p.rest();
                 no("LOGIN failed.")
             }
-            _ if !authenticated => bad(&INVALID_STATE[4..]),
+            _ if !authenticated => bad(INVALID_STATE),
             "ENABLE" => {
                 p.rest();
                 self.line("* ENABLED");
@@ -330,7 +330,7 @@ impl Session<'_> {
             "SELECT" | "EXAMINE" => self.select(p, name == "EXAMINE"),
             "APPEND" => self.append(p),
             "IDLE" => self.idle(),
-            _ if !selected => bad(&INVALID_STATE[4..]),
+            _ if !selected => bad(INVALID_STATE),
             "CHECK" => ok("CHECK completed."),
             "FETCH" | "UID FETCH" => self.fetch(p, name.starts_with("UID")),
             "STORE" | "UID STORE" => self.store(p, name.starts_with("UID")),
@@ -360,7 +360,7 @@ impl Session<'_> {
 
     fn starttls(&mut self, tag: &str) -> Handled {
         if self.tls {
-            return bad(&INVALID_STATE[4..]);
+            return bad(INVALID_STATE);
         }
         if !self.reader.buffer().is_empty() {
             // Commands pipelined after STARTTLS would be taken as if they came over TLS.
