@@ -26,6 +26,17 @@ pub fn provider(args: &MailArgs) -> Result<Provider> {
     args.provider.as_deref().map_or_else(|| Ok(Provider::office365()), Provider::by_name)
 }
 
+/// The credential for `provider`: its identity platform unless one is given,
+/// and, when the provider was named, its mail scope unless `--scope` is given
+/// (the authority alone cannot tell DoD's scope from GCC High's).
+pub fn credential(cred: &CredentialArgs, mail: &MailArgs, provider: &Provider) -> Result<Arc<dyn TokenCredential>> {
+    let mut cred = cred.clone();
+    if cred.scope.is_none() && mail.provider.is_some() {
+        cred.scope = Some(provider.mail_scope.clone());
+    }
+    crate::credential::build(&cred, &provider.authority)
+}
+
 fn endpoint(
     preset: &Endpoint,
     host: &Option<String>,
@@ -56,7 +67,7 @@ impl Mail {
             }
         }
         let ca = TlsTrust::from_optional_ca_file(cred.ca_file.as_deref())?;
-        let credential = crate::credential::build(cred, &provider.authority)?;
+        let credential = credential(cred, mail, &provider)?;
         // A user's own mailbox is the default; app tokens must name one.
         let user = mail.user.clone().or_else(|| cred.username.clone()).filter(|u| !u.trim().is_empty());
         Ok(Mail { provider, user, ca, credential })
@@ -139,6 +150,25 @@ mod tests {
         let imap = endpoint(&p.imap, &Some("127.0.0.1".into()), None, &Some("starttls".into())).unwrap();
         assert_eq!(imap, Endpoint { host: "127.0.0.1".into(), port: 993, security: Security::StartTls });
         assert_eq!(provider(&MailArgs::default()).unwrap(), Provider::office365());
+    }
+
+    #[test]
+    fn a_named_provider_sets_the_token_scope() {
+        let cred = CredentialArgs {
+            tenant_id: Some("t".into()),
+            client_id: Some("c".into()),
+            client_secret: Some("s".into()),
+            ..CredentialArgs::default()
+        };
+        let dod = MailArgs { provider: Some("dod".into()), ..MailArgs::default() };
+        let c = credential(&cred, &dod, &provider(&dod).unwrap()).unwrap();
+        assert_eq!(c.default_scopes(), ["https://outlook-dod.office365.us/.default"]);
+        let explicit = CredentialArgs { scope: Some("https://example.test/.default".into()), ..cred.clone() };
+        let c = credential(&explicit, &dod, &provider(&dod).unwrap()).unwrap();
+        assert_eq!(c.default_scopes(), ["https://example.test/.default"]);
+        let none = MailArgs::default();
+        let c = credential(&cred, &none, &provider(&none).unwrap()).unwrap();
+        assert_eq!(c.default_scopes(), ["https://outlook.office365.com/.default"]);
     }
 
     #[test]

@@ -75,7 +75,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn token(args: &CredentialArgs, mail_args: &MailArgs, as_json: bool) -> Result<()> {
-    let credential = credential::build(args, &mail::provider(mail_args)?.authority)?;
+    let credential = mail::credential(args, mail_args, &mail::provider(mail_args)?)?;
     let token = credential.get_token(&[])?;
     if !as_json {
         println!("{}", token.token().expose());
