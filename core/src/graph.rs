@@ -11,7 +11,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use crate::http::{HttpClient, HttpOptions, HttpResponse};
+use crate::http::{HttpClient, HttpOptions, HttpResponse, RetryPolicy};
 use crate::message::parse_mailbox;
 use crate::smtp::{SendReport, Transport};
 use crate::tls::TlsTrust;
@@ -43,7 +43,8 @@ impl GraphConfig {
             base_url: GRAPH_URL.into(),
             scope: GRAPH_SCOPE.into(),
             ca: TlsTrust::system(),
-            http: HttpOptions::default(),
+            // A sendMail that may have reached Graph is never repeated.
+            http: HttpOptions { retry: RetryPolicy::non_idempotent(), ..HttpOptions::default() },
             save_to_sent_items: true,
         }
     }
@@ -132,10 +133,9 @@ impl GraphMailClient {
         self.closed.store(true, Ordering::SeqCst);
     }
 
-    /// POSTs to sendMail; a 401 gets one retry with a fresh token. The HTTP
-    /// retry policy resends on 429 (never delivered) and on 5xx or a lost
-    /// connection, where Microsoft advises retrying although a duplicate is
-    /// then possible; use `RetryPolicy::none()` in `config.http` to rule that out.
+    /// POSTs to sendMail; a 401 gets one retry with a fresh token. The default
+    /// retry policy resends only what Graph did not process (429, 503, or a
+    /// connection that never opened), so a message is never sent twice.
     fn post(&self, body: &[u8], content_type: &str) -> Result<()> {
         if self.closed.load(Ordering::SeqCst) {
             return Err(Error::closed("Graph mail client"));

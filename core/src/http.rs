@@ -53,6 +53,10 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// The longest wait we choose ourselves (a server's `Retry-After` may be longer).
     pub max_delay: Duration,
+    /// Whether repeating a request that may have reached the server is harmless.
+    /// When `false` (sending mail), only replies that say the request was not
+    /// processed (429, 503) and connections that never opened are retried.
+    pub idempotent: bool,
 }
 
 impl Default for RetryPolicy {
@@ -62,6 +66,7 @@ impl Default for RetryPolicy {
             max_elapsed: Duration::from_secs(60),
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(10),
+            idempotent: true,
         }
     }
 }
@@ -72,9 +77,20 @@ impl RetryPolicy {
         RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }
     }
 
+    /// For requests that must not be repeated once the server may have acted
+    /// on them, such as sending a message.
+    pub fn non_idempotent() -> Self {
+        RetryPolicy { idempotent: false, ..RetryPolicy::default() }
+    }
+
     /// Whether a response with this status may succeed when sent again.
     pub fn is_retryable_status(status: u16) -> bool {
         matches!(status, 429 | 500 | 502 | 503 | 504)
+    }
+
+    /// Whether this policy retries a reply with `status`.
+    fn retries_status(&self, status: u16) -> bool {
+        if self.idempotent { RetryPolicy::is_retryable_status(status) } else { matches!(status, 429 | 503) }
     }
 
     /// The wait before retry number `retry` (1-based): exponential backoff
@@ -161,7 +177,7 @@ impl HttpClient {
                 r.bytes().map(|b| HttpResponse { status: status.as_u16(), headers, body: b.to_vec() })
             });
             let (retry_after, failure) = match outcome {
-                Ok(resp) if RetryPolicy::is_retryable_status(resp.status) => {
+                Ok(resp) if self.retry.retries_status(resp.status) => {
                     tracing::debug!(what, status = resp.status, attempt, "retryable HTTP status");
                     if attempt >= self.retry.max_attempts {
                         return Ok(resp);
@@ -174,9 +190,11 @@ impl HttpClient {
                     return Ok(resp);
                 }
                 Err(e) => {
+                    // A request that may have been sent is repeated only when that is harmless.
+                    let may_repeat = self.retry.idempotent || e.is_connect();
                     let err = map_reqwest_error(what, e);
                     tracing::debug!(what, attempt, error = %err, "HTTP request failed");
-                    if err.kind() != ErrorKind::Network || attempt >= self.retry.max_attempts {
+                    if err.kind() != ErrorKind::Network || !may_repeat || attempt >= self.retry.max_attempts {
                         return Err(err);
                     }
                     (None, Failure::Transport(err))
@@ -320,5 +338,13 @@ mod tests {
         for s in [200, 400, 401, 403, 404, 501] {
             assert!(!RetryPolicy::is_retryable_status(s));
         }
+    }
+
+    #[test]
+    fn non_idempotent_requests_retry_only_what_was_not_processed() {
+        let p = RetryPolicy::non_idempotent();
+        assert!(p.retries_status(429) && p.retries_status(503));
+        assert!(!p.retries_status(500) && !p.retries_status(502) && !p.retries_status(504));
+        assert!(RetryPolicy::default().retries_status(500));
     }
 }

@@ -33,6 +33,7 @@ fn graph(kit: &TestKit, credential: Arc<dyn TokenCredential>) -> GraphMailClient
         max_elapsed: Duration::from_secs(20),
         base_delay: Duration::from_millis(20),
         max_delay: Duration::from_millis(200),
+        ..RetryPolicy::non_idempotent()
     };
     GraphMailClient::new(cfg, credential).unwrap()
 }
@@ -165,6 +166,27 @@ fn throttling_honours_retry_after_then_reports_it() {
     assert_eq!(e.kind(), ErrorKind::Throttled);
     assert_eq!(e.retry_after(), Some(Duration::from_secs(1)));
     assert_eq!(kit.store().count(BOB, INBOX), 1);
+}
+
+#[test]
+fn a_send_that_graph_may_have_processed_is_never_repeated() {
+    let kit = start_kit();
+    let client = app_client(&kit);
+    // 503 says the request was not processed: retried, delivered once.
+    kit.inject_graph(GraphFault::ServerError(503), 1);
+    client.send(&simple("after 503")).unwrap();
+    assert_eq!(kit.store().count(BOB, INBOX), 1);
+
+    // A 500 or a dropped connection may follow a delivery: reported, not repeated.
+    kit.inject_graph(GraphFault::ServerError(500), 1);
+    let e = client.send(&simple("after 500")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Network);
+    kit.inject_graph(GraphFault::DropConnection, 1);
+    let e = client.send(&simple("dropped")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Network, "{e}");
+    // The faults were spent on single attempts: the next send goes through at once.
+    client.send(&simple("after the faults")).unwrap();
+    assert_eq!(kit.store().count(BOB, INBOX), 2);
 }
 
 #[test]

@@ -30,6 +30,7 @@ pub fn options(kit: &TestKit) -> CredentialOptions {
         max_elapsed: Duration::from_secs(20),
         base_delay: Duration::from_millis(20),
         max_delay: Duration::from_millis(200),
+        ..RetryPolicy::default()
     };
     o
 }
