@@ -165,7 +165,7 @@ fn tcp(conn: &Conn) -> Option<&TcpStream> {
     }
 }
 
-/// The `*` in `UID 5 FLAGS (...)` lists: flags joined.
+/// The inside of a `FLAGS (...)` list.
 fn flag_text(flags: &[String]) -> String {
     flags.join(" ")
 }
@@ -212,6 +212,11 @@ impl Session<'_> {
                 Ok(None) => return Ok(()),
                 Err(ReadError::TooBig) => {
                     self.line("* BAD Command line or literal too long.");
+                    return self.flush();
+                }
+                Err(ReadError::Io(e)) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                    // Exchange's autologout.
+                    self.line("* BYE Connection is closed. 13");
                     return self.flush();
                 }
                 Err(ReadError::Io(e)) => return Err(e),
