@@ -527,3 +527,37 @@ fn responses_parse_with_an_independent_parser() {
     assert!(line.contains("(\"text\" \"plain\" NIL NIL NIL \"7bit\" 9 1 NIL NIL NIL NIL)"), "{line}");
     assert!(line.ends_with("BODY[2.1] {5}\r\nplain)"), "{line}");
 }
+
+/// A message sent through Graph is in the recipient's INBOX and the sender's `\Sent` folder.
+#[test]
+fn graph_send_is_read_in_inbox_and_sent_items() {
+    let kit = TestKit::start_default().unwrap();
+    let token = kit.issue_token(&TokenRequest::app(&["Mail.Send"]).audience(GRAPH_RESOURCE));
+    let body = serde_json::json!({
+        "message": {
+            "subject": "via Graph",
+            "body": {"contentType": "Text", "content": "hello from Graph"},
+            "toRecipients": [{"emailAddress": {"address": BOB}}],
+        },
+        "saveToSentItems": true,
+    });
+    let resp = common::client(&kit)
+        .post(format!("{}/users/{ALICE}/sendMail", kit.graph_url()))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 202);
+    let mut imap = alice(&kit);
+    let sent =
+        imap.cmd("LIST \"\" \"*\"").lines("* LIST").into_iter().find(|l| l.contains("\\Sent")).unwrap().to_string();
+    assert!(sent.ends_with("\"Sent Items\""), "{sent}");
+    imap.cmd("SELECT \"Sent Items\"");
+    let r = imap.cmd("UID FETCH 1:* (FLAGS ENVELOPE)");
+    assert_eq!(r.untagged.len(), 1);
+    assert!(r.untagged[0].contains("FLAGS (\\Seen)") && r.untagged[0].contains("\"via Graph\""), "{}", r.untagged[0]);
+    let mut bob = Imap::login(&kit, BOB, &app_token(&kit));
+    bob.cmd("EXAMINE INBOX");
+    // The body is base64 on the wire; SEARCH matches the decoded text.
+    assert_eq!(bob.cmd("UID SEARCH BODY \"hello from Graph\"").untagged, vec!["* SEARCH 1"]);
+}
