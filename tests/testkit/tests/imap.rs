@@ -561,3 +561,49 @@ fn graph_send_is_read_in_inbox_and_sent_items() {
     // The body is base64 on the wire; SEARCH matches the decoded text.
     assert_eq!(bob.cmd("UID SEARCH BODY \"hello from Graph\"").untagged, vec!["* SEARCH 1"]);
 }
+
+/// Malformed commands get BAD (or NO) and the session goes on; nothing panics.
+#[test]
+fn malformed_commands_are_refused() {
+    let kit = TestKit::start_default().unwrap();
+    kit.store().seed(ALICE, 3);
+    let mut imap = alice(&kit);
+    imap.cmd("SELECT INBOX");
+    for cmd in [
+        "FETCH",
+        "FETCH 1:*",
+        "FETCH 0 FLAGS",
+        "FETCH x FLAGS",
+        "FETCH 1 (FLAGS",
+        "FETCH 1 BODY[1.2.3.HEADER.FIELDS (",
+        "FETCH 1 BODY[]<5>",
+        "UID",
+        "UID NOPE 1",
+        "SEARCH (",
+        "SEARCH SINCE 32-Foo-2020",
+        "SEARCH OR SEEN",
+        "STORE 1 FLAGS",
+        "STORE 1 +FLAGZ (\\Seen)",
+        "COPY 1",
+        "LIST",
+        "LIST \"\"",
+        "STATUS INBOX",
+        "STATUS INBOX (BOGUS)",
+        "CREATE",
+        "CREATE \"bad&name\"",
+        "APPEND INBOX",
+        "APPEND INBOX (\\Seen) \"not a date\" {1+}\r\nx",
+        "SELECT",
+        "IDLE extra",
+        "NOOP extra",
+    ] {
+        let r = imap.cmd(cmd);
+        assert!(r.done.contains(" BAD ") || r.done.contains(" NO "), "{cmd}: {}", r.done);
+    }
+    let r = imap.cmd("UID FETCH 1:* FLAGS");
+    assert_eq!(r.untagged.len(), 3, "the session still works");
+    // An oversized literal ends the session with BAD.
+    imap.send_raw(b"x1 APPEND INBOX {999999999999}\r\n");
+    assert!(imap.response().unwrap().starts_with("* BAD"));
+    assert!(imap.response().is_none());
+}

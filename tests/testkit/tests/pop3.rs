@@ -196,3 +196,21 @@ fn drop_mid_retr_and_slow() {
     assert_eq!(info["pop3"]["tls_port"], kit.pop3_tls_port());
     assert_eq!(info["pop3"]["starttls_port"], kit.pop3_starttls_port());
 }
+
+#[test]
+fn malformed_commands_are_refused() {
+    let kit = TestKit::start_default().unwrap();
+    kit.store().seed(ALICE, 2);
+    let mut pop = Pop::connect(&kit, true);
+    assert_eq!(pop.cmd("AUTH"), "-ERR Unrecognized authentication type.");
+    assert_eq!(pop.cmd("AUTH PLAIN dGVzdA=="), "-ERR Unrecognized authentication type.");
+    assert_eq!(pop.cmd("AUTH XOAUTH2"), "+ ");
+    assert_eq!(pop.cmd("*"), "-ERR Authentication canceled.");
+    assert!(pop.cmd("AUTH XOAUTH2 !!notbase64!!").starts_with("+ eyJ"));
+    assert_eq!(pop.cmd(""), "-ERR Authentication failure: unknown user name or bad password.");
+    let mut pop = Pop::login(&kit, ALICE);
+    for cmd in ["LIST x", "LIST 0", "RETR", "RETR 3", "TOP 1", "TOP 1 x", "DELE 0", "UIDL 99", "BOGUS", "STLS"] {
+        assert!(pop.cmd(cmd).starts_with("-ERR"), "{cmd}");
+    }
+    assert!(pop.cmd("STAT").starts_with("+OK 2 "));
+}

@@ -289,9 +289,13 @@ impl Session<'_> {
     fn dispatch(&mut self, tag: &str, name: &str, p: &mut Parser) -> Handled {
         let authenticated = self.login.is_some();
         let selected = self.selected.is_some();
+        let no_arguments =
+            ["CAPABILITY", "NOOP", "LOGOUT", "STARTTLS", "NAMESPACE", "IDLE", "CHECK", "EXPUNGE", "CLOSE", "UNSELECT"];
+        if no_arguments.contains(&name) {
+            p.end()?;
+        }
         match name {
             "CAPABILITY" => {
-                p.end()?;
                 let caps = format!("* CAPABILITY {}", self.capabilities());
                 self.line(&caps);
                 ok("CAPABILITY completed.")
