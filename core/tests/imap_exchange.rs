@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use oauthmail::imap::{ImapClient, ImapConfig, SearchQuery};
 use oauthmail::tls::TlsTrust;
@@ -101,8 +101,19 @@ fn serve(
     let log = Arc::new(Mutex::new(Vec::new()));
     let seen = log.clone();
     let handle = std::thread::spawn(move || {
+        // A client that connects fewer times than expected must not hang the test.
+        listener.set_nonblocking(true).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
         for n in 0..connections {
-            let (tcp, _) = listener.accept().unwrap();
+            let tcp = loop {
+                match listener.accept() {
+                    Ok((tcp, _)) => break tcp,
+                    Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+                    Err(_) => return,
+                }
+            };
+            tcp.set_nonblocking(false).unwrap();
+            tcp.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
             let tls = StreamOwned::new(ServerConnection::new(config.clone()).unwrap(), tcp);
             let mut c = Conn { io: BufReader::new(tls) };
             c.send(GREETING);
@@ -366,6 +377,28 @@ fn without_sasl_ir_the_response_follows_the_continuation() {
             .chain(format!("{port}\x01auth=Bearer tok\x01\x01").into_bytes())
             .collect::<Vec<u8>>()
     );
+}
+
+#[test]
+fn a_huge_announced_literal_is_an_error_not_an_allocation() {
+    let (port, ca, _, server) = serve(2, |_, _, cmd, c| {
+        if cmd.starts_with("UID FETCH") {
+            c.send("* 1 FETCH (UID 1 BODY[] {99999999999}");
+            return Some(Step::Hangup);
+        }
+        cmd.starts_with("LIST").then(|| {
+            c.send("* LIST () \"/\" {99999999999}");
+            Some(Step::Hangup)
+        })?
+    });
+    let imap = client(port, &ca, token("t"));
+    imap.examine("INBOX").unwrap();
+    let e = imap.fetch_message(1).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
+    assert!(e.hint().unwrap().contains("fetch_message_to"));
+    assert_eq!(imap.list_folders().unwrap_err().kind(), ErrorKind::Protocol);
+    drop(imap);
+    server.join().unwrap();
 }
 
 fn b64(user: &str, token: &str) -> String {

@@ -281,20 +281,25 @@ impl ImapClient {
                     let unknown = session.outcome_unknown;
                     state.session = None;
                     state.token_expired = e.code() == Some("AccessTokenExpired");
-                    if attempt == 1 && (retry == Retry::Safe || !unknown) {
+                    // Only a lost connection is worth another try; our own refusals would repeat.
+                    let lost = matches!(e.kind(), ErrorKind::Network | ErrorKind::Timeout);
+                    if lost && attempt == 1 && (retry == Retry::Safe || !unknown) {
                         tracing::info!("IMAP connection lost ({e}); reconnecting");
                         continue;
                     }
-                    if unknown {
+                    if lost && unknown {
                         return Err(Error::new(
                             ErrorKind::Network,
                             format!(
-                                "the connection broke before the server confirmed the command, so it was not repeated \
-                                 (it may have been done, or partly done): {}",
+                                "the connection broke before the server finished the command, and it was not \
+                                 repeated because it may have been done, or partly done: {}",
                                 e.message_text()
                             ),
                         )
-                        .with_hint("Check the folder's state before repeating the operation."));
+                        .with_hint(
+                            "After an append, copy, move or folder change, check the folder before repeating it; \
+                             a message that was being streamed must be fetched again.",
+                        ));
                     }
                     return Err(e);
                 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::command::{Command, Part};
 use super::response::{self, Completion, Kind, Status};
-use super::transport::{Stats, Transport};
+use super::transport::{MAX_IN_MEMORY, Stats, Transport, too_big};
 use crate::sasl::{ErrorChallenge, Mechanism};
 use crate::tls::TlsTrust;
 use crate::{Error, ErrorKind, Result, Secret, Security};
@@ -352,6 +352,10 @@ impl Session {
                 Some(n) if !found && announces_body(&line) => {
                     // `* 1 FETCH (UID 5 BODY[] {n}`: stream the literal, drop the rest.
                     if let Sink::Buffer(v) = out {
+                        if n > MAX_IN_MEMORY {
+                            s.broken = true; // the literal is still on the wire
+                            return Err(too_big(n));
+                        }
                         v.reserve_exact(n); // one allocation of the final size, never a doubling copy
                     }
                     s.t.read_exact_to(n as u64, out.writer()).inspect_err(|_| s.broken = true)?;

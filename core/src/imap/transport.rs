@@ -19,6 +19,9 @@ use crate::{Error, ErrorKind, Result};
 /// A server line may not exceed this (literals are counted separately).
 const MAX_LINE: usize = 16 * 1024 * 1024;
 const READ_CHUNK: usize = 64 * 1024;
+/// The most a server may make us hold in memory at once (a literal read
+/// into memory); larger messages must be streamed to a writer.
+pub(crate) const MAX_IN_MEMORY: usize = 1 << 30;
 
 /// Counts what a client sent, so tests and callers can see how chatty it was.
 #[derive(Debug, Default)]
@@ -260,6 +263,9 @@ impl Transport {
     }
 
     pub(crate) fn read_exact_vec(&mut self, n: usize, into: &mut Vec<u8>) -> Result<()> {
+        if n > MAX_IN_MEMORY {
+            return Err(too_big(n));
+        }
         into.reserve(n);
         self.read_exact_to(n as u64, into)
     }
@@ -310,6 +316,11 @@ impl Transport {
         }
         let _ = self.stream.tcp().shutdown(std::net::Shutdown::Both);
     }
+}
+
+pub(crate) fn too_big(n: usize) -> Error {
+    Error::protocol(format!("the server announced {n} bytes, more than oauthmail holds in memory"))
+        .with_hint("Stream large messages with fetch_message_to or retr_to instead.")
 }
 
 fn set_timeouts(tcp: &TcpStream, timeout: Duration) -> Result<()> {
