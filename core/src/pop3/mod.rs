@@ -172,7 +172,8 @@ impl Pop3Client {
                         state.deletions_pending = false;
                         return Err(lost_deletions());
                     }
-                    if attempt > 1 {
+                    // Only a lost connection is worth another try.
+                    if attempt > 1 || !matches!(e.kind(), ErrorKind::Network | ErrorKind::Timeout) {
                         return Err(e);
                     }
                     tracing::info!("POP3 connection lost ({e}); reconnecting");
