@@ -214,3 +214,28 @@ fn malformed_commands_are_refused() {
     }
     assert!(pop.cmd("STAT").starts_with("+OK 2 "));
 }
+
+#[test]
+fn control_endpoint_faults_stats_and_app_access() {
+    let kit = TestKit::start_default().unwrap();
+    kit.store().seed(ALICE, 1);
+    let http = common::client(&kit);
+    let url = |path: &str| format!("{}/testkit/{path}", kit.authority());
+    let post = |path: &str, body: serde_json::Value| {
+        let resp = http.post(url(path)).json(&body).send().unwrap();
+        assert_eq!(resp.status(), 200, "{path}: {}", resp.text().unwrap());
+    };
+    post("faults", serde_json::json!({"target": "pop3", "fault": "not_connected"}));
+    assert_eq!(Pop::login(&kit, ALICE).cmd("STAT"), "-ERR User is authenticated but not connected.");
+    post("app-access", serde_json::json!({"client_id": CONFIDENTIAL_APP_ID, "mailboxes": [BOB]}));
+    assert_eq!(Pop::login(&kit, ALICE).cmd("STAT"), "-ERR User is authenticated but not connected.");
+    assert!(Pop::login(&kit, BOB).cmd("STAT").starts_with("+OK"));
+    post("app-access", serde_json::json!({"client_id": CONFIDENTIAL_APP_ID, "mailboxes": null}));
+    assert!(Pop::login(&kit, ALICE).cmd("STAT").starts_with("+OK"));
+    let stats: serde_json::Value = http.get(url("pop3")).send().unwrap().json().unwrap();
+    assert_eq!(stats["auth_successes"], 4);
+    assert_eq!(stats["by_command"]["STAT"], 4);
+    assert!(stats["auth_log"][1]["reason"].as_str().unwrap().contains("has no access to mailbox"), "{stats}");
+    assert_eq!(http.delete(url("pop3")).send().unwrap().status(), 200);
+    assert_eq!(kit.pop3_stats().commands, 0);
+}
