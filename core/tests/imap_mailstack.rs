@@ -279,6 +279,18 @@ fn untrusted_certificate_is_a_tls_error() {
     let c = ImapClient::new(cfg, stack.credential(&stack.user("carol"))).unwrap();
     let e = c.status("INBOX").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Tls, "{e}");
+    // Security that does not match the port: a hint says which to use.
+    let mut cfg = config(&stack, &stack.user("carol"), true);
+    cfg.port = stack.port("IMAP");
+    let e = ImapClient::new(cfg, stack.credential(&stack.user("carol"))).unwrap().status("INBOX").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Tls, "{e}");
+    assert!(e.hint().unwrap().contains("starttls"), "{e}");
+    let mut cfg = config(&stack, &stack.user("carol"), false);
+    cfg.port = stack.port("IMAPS");
+    cfg.timeout = Duration::from_millis(500);
+    let e = ImapClient::new(cfg, stack.credential(&stack.user("carol"))).unwrap().status("INBOX").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(e.hint().unwrap().contains("'tls'"), "{e}");
     let bad = ImapConfig::new("", 993, "x");
     assert_eq!(ImapClient::new(bad, stack.credential("carol")).unwrap_err().kind(), ErrorKind::Config);
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::command::{Command, Part};
 use super::response::{self, Completion, Kind, Status};
-use super::transport::{MAX_IN_MEMORY, Stats, Transport, too_big};
+use super::transport::{MAX_IN_MEMORY, Stats, Transport, greeting_error, too_big};
 use crate::sasl::{ErrorChallenge, Mechanism};
 use crate::tls::TlsTrust;
 use crate::{Error, ErrorKind, Result, Secret, Security};
@@ -64,7 +64,7 @@ impl Session {
             broken: false,
             outcome_unknown: false,
         };
-        let greeting = s.read_response()?;
+        let greeting = s.read_response().map_err(|e| greeting_error(e, implicit))?;
         let text = String::from_utf8_lossy(&greeting).into_owned();
         match response::classify(&greeting) {
             Kind::Bye => return Err(response::bye_error(&response::bye_text(&greeting))),

@@ -336,10 +336,29 @@ trait TlsHint {
 
 impl TlsHint for Error {
     fn with_hint_if_tls(self) -> Self {
-        if self.kind() == ErrorKind::Tls && self.message_text().contains("UnknownIssuer") {
+        let text = self.message_text();
+        if self.kind() != ErrorKind::Tls {
+            self
+        } else if text.contains("UnknownIssuer") {
             self.with_hint("The server's certificate is not signed by a trusted CA; pass the CA with ca_file.")
+        } else if text.contains("NotValidForName") {
+            self.with_hint("The certificate is not valid for this host name; connect by the name it was issued for.")
+        } else if text.contains("InvalidContentType") || text.contains("corrupt message") {
+            self.with_hint(
+                "The server did not answer in TLS: for a STARTTLS port (143, 110, 587) set security 'starttls'.",
+            )
         } else {
             self
         }
+    }
+}
+
+/// A greeting that never came on a plain connection usually means the port
+/// expects TLS from the first byte.
+pub(crate) fn greeting_error(e: Error, tls: bool) -> Error {
+    if e.kind() == ErrorKind::Timeout && !tls {
+        e.with_hint("No greeting arrived: if this port expects TLS at once (993, 995, 465), set security 'tls'.")
+    } else {
+        e
     }
 }

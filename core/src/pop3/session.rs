@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::imap::response::{self, Completion, Proto, Status};
-use crate::imap::transport::{Stats, Transport};
+use crate::imap::transport::{Stats, Transport, greeting_error};
 use crate::sasl::{ErrorChallenge, Mechanism};
 use crate::tls::TlsTrust;
 use crate::{Error, ErrorKind, Result, Secret, Security};
@@ -56,7 +56,7 @@ impl Session {
         let implicit = ep.security == Security::Tls;
         let t = Transport::connect(ep.host, ep.port, implicit.then_some(ep.trust), ep.timeout, stats)?;
         let mut s = Session { t, host: ep.host.to_owned(), port: ep.port, caps: Vec::new(), broken: false };
-        let greeting = s.read_line()?;
+        let greeting = s.read_line().map_err(|e| greeting_error(e, implicit))?;
         if !greeting.starts_with(b"+OK") {
             return Err(Error::protocol(format!(
                 "{}:{} did not greet like a POP3 server: {}",
