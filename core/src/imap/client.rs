@@ -255,7 +255,7 @@ impl ImapClient {
     /// Runs `f` on a live session, reconnecting when the server dropped the
     /// old one. A broken call is repeated once on a new connection unless it
     /// may have changed something on the server.
-    fn call<T>(&self, retry: Retry, mut f: impl FnMut(&mut Session, &mut State2<'_>) -> Result<T>) -> Result<T> {
+    fn call<T>(&self, retry: Retry, mut f: impl FnMut(&mut Session, &mut FolderState<'_>) -> Result<T>) -> Result<T> {
         let mut guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let state = guard.as_mut().ok_or_else(|| Error::closed("IMAP client"))?;
         let mut attempt = 0;
@@ -273,7 +273,7 @@ impl ImapClient {
                 state.token_expired = false;
             }
             let session = state.session.as_mut().expect("session was just opened");
-            let mut ctx = State2 { folder: &mut state.folder, validity: &mut state.validity };
+            let mut ctx = FolderState { folder: &mut state.folder, validity: &mut state.validity };
             match f(session, &mut ctx) {
                 Ok(v) => return Ok(v),
                 Err(e) if !session.broken => return Err(e),
@@ -573,7 +573,7 @@ impl Drop for ImapClient {
 }
 
 /// The parts of the client state a call may change.
-struct State2<'a> {
+struct FolderState<'a> {
     folder: &'a mut String,
     validity: &'a mut HashMap<String, u32>,
 }
@@ -587,7 +587,7 @@ fn check_folder(name: &str) -> Result<()> {
 
 /// Selects `folder` unless it already is (read-write when `write`).
 /// Returns what SELECT reported when it ran.
-fn select(s: &mut Session, st: &mut State2<'_>, folder: &str, write: bool) -> Result<Option<MailboxInfo>> {
+fn select(s: &mut Session, st: &mut FolderState<'_>, folder: &str, write: bool) -> Result<Option<MailboxInfo>> {
     if s.selected.as_ref().is_some_and(|sel| sel.name == folder && (!write || !sel.read_only)) {
         return Ok(None);
     }
@@ -605,7 +605,7 @@ fn select(s: &mut Session, st: &mut State2<'_>, folder: &str, write: bool) -> Re
 
 /// Like [`select`], but fails when the folder's UIDVALIDITY changed since
 /// the caller got its UIDs (they would now name other messages).
-fn select_known(s: &mut Session, st: &mut State2<'_>, folder: &str, write: bool) -> Result<()> {
+fn select_known(s: &mut Session, st: &mut FolderState<'_>, folder: &str, write: bool) -> Result<()> {
     let before = st.validity.get(folder).copied();
     if let Some(info) = select(s, st, folder, write)?
         && before.is_some_and(|b| b != info.uid_validity)
@@ -618,7 +618,7 @@ fn select_known(s: &mut Session, st: &mut State2<'_>, folder: &str, write: bool)
     Ok(())
 }
 
-fn select_current(s: &mut Session, st: &mut State2<'_>, write: bool) -> Result<()> {
+fn select_current(s: &mut Session, st: &mut FolderState<'_>, write: bool) -> Result<()> {
     let folder = st.folder.clone();
     select_known(s, st, &folder, write)
 }
@@ -642,7 +642,7 @@ fn check_uid(uid: u32) -> Result<()> {
     Ok(())
 }
 
-fn fetch_to(s: &mut Session, st: &mut State2<'_>, uid: u32, out: &mut Sink<'_>) -> Result<()> {
+fn fetch_to(s: &mut Session, st: &mut FolderState<'_>, uid: u32, out: &mut Sink<'_>) -> Result<()> {
     select_current(s, st, false)?;
     if s.fetch_body_to(uid, out)? {
         Ok(())
