@@ -143,6 +143,11 @@ struct State {
 
 /// An IMAP client authenticating with OAuth 2.0. `Send + Sync`: calls from
 /// several threads are serialised on its one connection.
+///
+/// Calls that take a folder (`select`, `examine`, `search`, `list_messages`)
+/// make it the current folder; calls that take UIDs (`fetch_message`,
+/// `set_flags`, `copy`, `move_messages`, `delete`, `idle`) work on it
+/// (INBOX at first), as UIDs only mean something within one folder.
 pub struct ImapClient {
     config: ImapConfig,
     credential: Arc<dyn TokenCredential>,

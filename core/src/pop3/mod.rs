@@ -118,6 +118,11 @@ impl Pop3Client {
         self.stats.snapshot()
     }
 
+    /// Opens the connection now (otherwise the first call does).
+    pub fn connect(&self) -> Result<()> {
+        self.call(|_| Ok(()))
+    }
+
     pub fn is_tls(&self) -> bool {
         let guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         guard.as_ref().and_then(|s| s.session.as_ref()).is_some_and(Session::uses_tls)
