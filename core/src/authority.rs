@@ -61,7 +61,11 @@ impl Authority {
 
     /// A fixed token endpoint for any standard OAuth 2.0 provider.
     pub fn custom(token_url: &str) -> Result<Self> {
-        Ok(Authority::Custom { token_url: checked_url(token_url)?.to_string(), device_code_url: None, authorize_url: None })
+        Ok(Authority::Custom {
+            token_url: checked_url(token_url)?.to_string(),
+            device_code_url: None,
+            authorize_url: None,
+        })
     }
 
     /// Adds device-code and authorize endpoints to a custom authority.
@@ -104,7 +108,9 @@ impl Authority {
 
     pub fn token_url(&self, tenant: &str) -> Result<String> {
         match self {
-            Authority::Microsoft { base_url } => Ok(format!("{base_url}/{}/oauth2/v2.0/token", checked_tenant(tenant)?)),
+            Authority::Microsoft { base_url } => {
+                Ok(format!("{base_url}/{}/oauth2/v2.0/token", checked_tenant(tenant)?))
+            }
             Authority::Google => Ok(GOOGLE_TOKEN_URL.into()),
             Authority::Custom { token_url, .. } => Ok(token_url.clone()),
         }
@@ -159,8 +165,7 @@ impl Authority {
 /// An `https` URL, or `http` to a loopback address (local development only):
 /// credentials are never sent in clear over a network.
 fn checked_url(value: &str) -> Result<Url> {
-    let url = Url::parse(value.trim())
-        .map_err(|e| Error::config(format!("invalid authority URL '{value}': {e}")))?;
+    let url = Url::parse(value.trim()).map_err(|e| Error::config(format!("invalid authority URL '{value}': {e}")))?;
     let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     match url.scheme() {
         "https" => {}
@@ -198,9 +203,18 @@ mod tests {
     #[test]
     fn microsoft_endpoints() {
         let a = Authority::default();
-        assert_eq!(a.token_url("contoso.com").unwrap(), "https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token");
-        assert_eq!(a.device_code_url("common").unwrap(), "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode");
-        assert_eq!(a.authorize_url("organizations").unwrap(), "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize");
+        assert_eq!(
+            a.token_url("contoso.com").unwrap(),
+            "https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token"
+        );
+        assert_eq!(
+            a.device_code_url("common").unwrap(),
+            "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode"
+        );
+        assert_eq!(
+            a.authorize_url("organizations").unwrap(),
+            "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize"
+        );
         let kit = Authority::parse("https://127.0.0.1:4443/").unwrap();
         assert_eq!(kit.token_url("t").unwrap(), "https://127.0.0.1:4443/t/oauth2/v2.0/token");
         assert_eq!(kit.default_scope(), OFFICE365_SCOPE);

@@ -240,7 +240,10 @@ pub fn map_reqwest_error(what: &str, e: reqwest::Error) -> Error {
     let (kind, hint) = if e.is_timeout() {
         (ErrorKind::Timeout, "The server did not answer in time; check the network or raise the timeout.")
     } else if is_tls {
-        (ErrorKind::Tls, "The server's certificate is not trusted; pass the issuing CA with ca_file if it is a private CA.")
+        (
+            ErrorKind::Tls,
+            "The server's certificate is not trusted; pass the issuing CA with ca_file if it is a private CA.",
+        )
     } else if e.is_builder() {
         (ErrorKind::Config, "Check the URL.")
     } else {
@@ -300,7 +303,10 @@ mod tests {
     fn retry_after_seconds_and_dates() {
         assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
         assert_eq!(parse_retry_after(" 0 "), Some(Duration::ZERO));
-        assert_eq!(parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT"), Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480)));
+        assert_eq!(
+            parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480))
+        );
         // A date in the past means "now".
         assert_eq!(parse_retry_after("Thu, 01 Jan 1970 00:00:01 GMT"), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon"), None);

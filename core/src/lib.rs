@@ -22,19 +22,19 @@ pub mod smtp;
 pub mod summary;
 pub mod tls;
 
-pub use error::{Error, ErrorKind, Result};
-pub use secret::Secret;
+pub use authority::Authority;
 pub use credential::{
     AccessToken, AuthorizationCodeCredential, Claims, ClientCertificateCredential, ClientSecretCredential,
-    CredentialOptions, DeviceCodeCredential, DeviceCodeInfo, RefreshTokenCredential, StaticTokenCredential,
-    TokenCache, TokenCredential, UsernamePasswordCredential,
+    CredentialOptions, DeviceCodeCredential, DeviceCodeInfo, RefreshTokenCredential, StaticTokenCredential, TokenCache,
+    TokenCredential, UsernamePasswordCredential,
 };
-pub use authority::Authority;
-pub use provider::{Endpoint, Provider, Security};
-pub use message::{Attachment, Message, PreparedMessage};
-pub use imap::{ImapClient, ImapConfig};
-pub use pop3::{Pop3Client, Pop3Config};
-pub use mime::ParsedMessage;
-pub use summary::{MailAddress, MessageSummary};
-pub use smtp::{RejectedRecipient, SendReport, SmtpClient, SmtpConfig, Transport};
+pub use error::{Error, ErrorKind, Result};
 pub use graph::{GraphConfig, GraphMailClient};
+pub use imap::{ImapClient, ImapConfig};
+pub use message::{Attachment, Message, PreparedMessage};
+pub use mime::ParsedMessage;
+pub use pop3::{Pop3Client, Pop3Config};
+pub use provider::{Endpoint, Provider, Security};
+pub use secret::Secret;
+pub use smtp::{RejectedRecipient, SendReport, SmtpClient, SmtpConfig, Transport};
+pub use summary::{MailAddress, MessageSummary};

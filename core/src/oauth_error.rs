@@ -68,22 +68,63 @@ impl OAuthErrorResponse {
 pub fn aadsts_meaning(code: u64) -> Option<(ErrorKind, Option<&'static str>)> {
     use ErrorKind::*;
     let (kind, hint) = match code {
-        7000215 => (Auth, "The client secret is wrong: use the secret's Value (not its Secret ID) from Entra ID > App registrations > Certificates & secrets."),
-        7000222 => (Auth, "The client secret has expired: create a new one under Entra ID > App registrations > Certificates & secrets and update your configuration."),
-        700016 => (Auth, "No application with this client ID exists in the tenant: check the Application (client) ID and tenant ID, and that an admin has added the app to this tenant."),
-        90002 => (Auth, "The tenant was not found: check the tenant ID or domain, and that the authority matches the tenant's cloud (public, US Government or China)."),
-        50126 => (Auth, "The user name or password is wrong (or the account is federated, which the password grant does not support)."),
-        50076 | 50079 => (Auth, "The account requires multi-factor authentication, which the password grant cannot do: use DeviceCodeCredential or AuthorizationCodeCredential, or an app-only credential."),
-        65001 => (Permission, "The app has no consent for these permissions: an administrator must grant admin consent under Entra ID > App registrations > API permissions."),
-        70011 => (Config, "The scope is invalid: app-only credentials need '<resource>/.default', e.g. https://outlook.office365.com/.default."),
-        500011 => (Config, "The resource in the scope does not exist in this tenant: check the scope's URL (for Exchange Online use https://outlook.office365.com/.default)."),
+        7000215 => (
+            Auth,
+            "The client secret is wrong: use the secret's Value (not its Secret ID) from Entra ID > App registrations > Certificates & secrets.",
+        ),
+        7000222 => (
+            Auth,
+            "The client secret has expired: create a new one under Entra ID > App registrations > Certificates & secrets and update your configuration.",
+        ),
+        700016 => (
+            Auth,
+            "No application with this client ID exists in the tenant: check the Application (client) ID and tenant ID, and that an admin has added the app to this tenant.",
+        ),
+        90002 => (
+            Auth,
+            "The tenant was not found: check the tenant ID or domain, and that the authority matches the tenant's cloud (public, US Government or China).",
+        ),
+        50126 => (
+            Auth,
+            "The user name or password is wrong (or the account is federated, which the password grant does not support).",
+        ),
+        50076 | 50079 => (
+            Auth,
+            "The account requires multi-factor authentication, which the password grant cannot do: use DeviceCodeCredential or AuthorizationCodeCredential, or an app-only credential.",
+        ),
+        65001 => (
+            Permission,
+            "The app has no consent for these permissions: an administrator must grant admin consent under Entra ID > App registrations > API permissions.",
+        ),
+        70011 => (
+            Config,
+            "The scope is invalid: app-only credentials need '<resource>/.default', e.g. https://outlook.office365.com/.default.",
+        ),
+        500011 => (
+            Config,
+            "The resource in the scope does not exist in this tenant: check the scope's URL (for Exchange Online use https://outlook.office365.com/.default).",
+        ),
         50034 => (Auth, "The user account does not exist in this tenant: check the user name and the tenant."),
-        53003 => (Permission, "A Conditional Access policy blocked the sign-in: ask your administrator to allow this app, location or device."),
-        700024 => (Auth, "The client assertion is outside its valid time range: check that this machine's clock is correct."),
+        53003 => (
+            Permission,
+            "A Conditional Access policy blocked the sign-in: ask your administrator to allow this app, location or device.",
+        ),
+        700024 => {
+            (Auth, "The client assertion is outside its valid time range: check that this machine's clock is correct.")
+        }
         70043 | 700082 => (Auth, "The refresh token has expired or was revoked: sign in again."),
-        50196 => (Throttled, "The identity platform saw too many identical requests: cache tokens and reuse them instead of requesting one per operation."),
-        501481 => (Auth, "The PKCE code verifier does not match the authorization request: redeem each code with the request that produced it."),
-        700027 => (Auth, "The client assertion's signature is invalid: upload this certificate to the app registration and sign with its private key."),
+        50196 => (
+            Throttled,
+            "The identity platform saw too many identical requests: cache tokens and reuse them instead of requesting one per operation.",
+        ),
+        501481 => (
+            Auth,
+            "The PKCE code verifier does not match the authorization request: redeem each code with the request that produced it.",
+        ),
+        700027 => (
+            Auth,
+            "The client assertion's signature is invalid: upload this certificate to the app registration and sign with its private key.",
+        ),
         _ => return None,
     };
     Some((kind, Some(hint)))
@@ -98,7 +139,9 @@ fn generic_meaning(error: &str, http_status: u16) -> (ErrorKind, Option<&'static
         "invalid_scope" => (Config, Some("Check the requested scopes.")),
         "invalid_request" | "unsupported_grant_type" => (Config, None),
         "access_denied" => (Auth, Some("The user or an administrator declined the sign-in.")),
-        "expired_token" => (Auth, Some("The device code expired before the user signed in: start again and sign in sooner.")),
+        "expired_token" => {
+            (Auth, Some("The device code expired before the user signed in: start again and sign in sooner."))
+        }
         "temporarily_unavailable" => (Network, None),
         _ if http_status == 429 => (Throttled, None),
         _ if http_status >= 500 => (Network, None),
@@ -153,9 +196,13 @@ mod tests {
 
     #[test]
     fn code_from_description_and_plain_oauth_errors() {
-        let e = OAuthErrorResponse::parse(br#"{"error":"invalid_grant","error_description":"AADSTS70043: The refresh token has expired."}"#).unwrap();
+        let e = OAuthErrorResponse::parse(
+            br#"{"error":"invalid_grant","error_description":"AADSTS70043: The refresh token has expired."}"#,
+        )
+        .unwrap();
         assert_eq!(e.to_error(400).code(), Some("AADSTS70043"));
-        let google = OAuthErrorResponse::parse(br#"{"error":"invalid_grant","error_description":"Bad Request"}"#).unwrap();
+        let google =
+            OAuthErrorResponse::parse(br#"{"error":"invalid_grant","error_description":"Bad Request"}"#).unwrap();
         let err = google.to_error(400);
         assert_eq!((err.kind(), err.code()), (ErrorKind::Auth, Some("invalid_grant")));
         assert_eq!(err.message_text(), "Bad Request");

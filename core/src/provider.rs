@@ -35,8 +35,7 @@ impl Security {
         match value.trim().to_ascii_lowercase().as_str() {
             "starttls" => Ok(Security::StartTls),
             "tls" | "ssl" | "implicit" => Ok(Security::Tls),
-            other => Err(Error::config(format!("unknown security '{other}'"))
-                .with_hint("Use 'starttls' or 'tls'.")),
+            other => Err(Error::config(format!("unknown security '{other}'")).with_hint("Use 'starttls' or 'tls'.")),
         }
     }
 
@@ -152,7 +151,13 @@ impl Provider {
     }
 
     /// Any provider: every field is the caller's.
-    pub fn custom(authority: Authority, mail_scope: impl Into<String>, smtp: Endpoint, imap: Endpoint, pop3: Endpoint) -> Provider {
+    pub fn custom(
+        authority: Authority,
+        mail_scope: impl Into<String>,
+        smtp: Endpoint,
+        imap: Endpoint,
+        pop3: Endpoint,
+    ) -> Provider {
         Provider {
             name: "custom".into(),
             authority,

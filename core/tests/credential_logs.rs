@@ -80,13 +80,20 @@ fn no_secret_in_logs_or_errors() {
 
     // Client secret: success, wrong and expired secrets, throttling, bad JSON.
     for secret in [fixture::CONFIDENTIAL_APP_SECRET, "wrong-secret-value", fixture::EXPIRED_SECRET] {
-        let c = ClientSecretCredential::new(fixture::TENANT_ID, fixture::CONFIDENTIAL_APP_ID, secret, options(&kit)).unwrap();
+        let c = ClientSecretCredential::new(fixture::TENANT_ID, fixture::CONFIDENTIAL_APP_ID, secret, options(&kit))
+            .unwrap();
         seen.keep(c.get_token(&[]));
         seen.text.push(format!("{c:?}"));
     }
     kit.inject(Fault::Throttle { retry_after_secs: 0 }, 1);
     kit.inject(Fault::MalformedJson, 1);
-    let c = ClientSecretCredential::new(fixture::TENANT_ID, fixture::CONFIDENTIAL_APP_ID, fixture::CONFIDENTIAL_APP_SECRET, options(&kit)).unwrap();
+    let c = ClientSecretCredential::new(
+        fixture::TENANT_ID,
+        fixture::CONFIDENTIAL_APP_ID,
+        fixture::CONFIDENTIAL_APP_SECRET,
+        options(&kit),
+    )
+    .unwrap();
     seen.keep(c.get_fresh_token(&[]));
     seen.keep(c.get_fresh_token(&[]));
 
@@ -96,19 +103,34 @@ fn no_secret_in_logs_or_errors() {
     let key_pem = std::fs::read_to_string(key_path).unwrap();
     let key_body: String = key_pem.lines().filter(|l| !l.starts_with("-----")).collect::<Vec<_>>().concat();
     seen.secrets.extend(key_pem.lines().filter(|l| !l.starts_with("-----") && l.len() > 20).map(str::to_owned));
-    let c = ClientCertificateCredential::from_files(fixture::TENANT_ID, fixture::CERT_APP_ID, cert_path, Some(key_path), options(&kit)).unwrap();
+    let c = ClientCertificateCredential::from_files(
+        fixture::TENANT_ID,
+        fixture::CERT_APP_ID,
+        cert_path,
+        Some(key_path),
+        options(&kit),
+    )
+    .unwrap();
     seen.keep(c.get_token(&[]));
     seen.text.push(format!("{c:?}"));
 
     // Password grant: success, refresh, wrong password, MFA.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tokens.json");
-    let c = UsernamePasswordCredential::new(fixture::TENANT_ID, fixture::PUBLIC_APP_ID, fixture::ALICE, fixture::ALICE_PASSWORD, options(&kit).with_persistent_cache(&file)).unwrap();
+    let c = UsernamePasswordCredential::new(
+        fixture::TENANT_ID,
+        fixture::PUBLIC_APP_ID,
+        fixture::ALICE,
+        fixture::ALICE_PASSWORD,
+        options(&kit).with_persistent_cache(&file),
+    )
+    .unwrap();
     seen.keep(c.get_token(&[]));
     seen.keep(c.get_fresh_token(&[]));
     seen.text.push(format!("{c:?}"));
     for (user, pw) in [(fixture::ALICE, "wrong-password-value"), (fixture::MFA_USER, fixture::MFA_PASSWORD)] {
-        let c = UsernamePasswordCredential::new(fixture::TENANT_ID, fixture::PUBLIC_APP_ID, user, pw, options(&kit)).unwrap();
+        let c = UsernamePasswordCredential::new(fixture::TENANT_ID, fixture::PUBLIC_APP_ID, user, pw, options(&kit))
+            .unwrap();
         seen.keep(c.get_token(&[]));
     }
     let stored: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
@@ -116,7 +138,8 @@ fn no_secret_in_logs_or_errors() {
     seen.secrets.push(rt.clone());
 
     // Refresh token: rotation, then revoked.
-    let c = RefreshTokenCredential::new(fixture::TENANT_ID, fixture::PUBLIC_APP_ID, rt.as_str(), options(&kit)).unwrap();
+    let c =
+        RefreshTokenCredential::new(fixture::TENANT_ID, fixture::PUBLIC_APP_ID, rt.as_str(), options(&kit)).unwrap();
     seen.keep(c.get_token(&[]));
     seen.secrets.push(c.refresh_token().unwrap().expose().to_owned());
     seen.text.push(format!("{c:?}"));
@@ -124,17 +147,18 @@ fn no_secret_in_logs_or_errors() {
     seen.keep(c.get_fresh_token(&[]));
 
     // Device code and authorization code.
-    let d = DeviceCodeCredential::new(fixture::TENANT_ID, fixture::PUBLIC_APP_ID, |_: &DeviceCodeInfo| {}, options(&kit)).unwrap();
+    let d =
+        DeviceCodeCredential::new(fixture::TENANT_ID, fixture::PUBLIC_APP_ID, |_: &DeviceCodeInfo| {}, options(&kit))
+            .unwrap();
     seen.keep(d.get_token(&[]));
     let a = AuthorizationCodeCredential::new(fixture::TENANT_ID, fixture::PUBLIC_APP_ID, options(&kit)).unwrap();
     let b = browser(&kit);
-    seen.keep(
-        a.run_loopback(&[], move |url| {
-            let url = url.to_owned();
-            std::thread::spawn(move || {
-                let _ = b.get(&url).send();
-            });
-        }));
+    seen.keep(a.run_loopback(&[], move |url| {
+        let url = url.to_owned();
+        std::thread::spawn(move || {
+            let _ = b.get(&url).send();
+        });
+    }));
     seen.keep(a.get_fresh_token(&[]));
 
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();

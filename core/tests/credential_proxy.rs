@@ -55,8 +55,13 @@ fn tunnel(client: TcpStream, log: &Mutex<Vec<String>>) {
 }
 
 fn credential(opts: oauthmail::CredentialOptions) -> ClientSecretCredential {
-    ClientSecretCredential::new(fixture::TENANT_ID, fixture::CONFIDENTIAL_APP_ID, fixture::CONFIDENTIAL_APP_SECRET, opts)
-        .unwrap()
+    ClientSecretCredential::new(
+        fixture::TENANT_ID,
+        fixture::CONFIDENTIAL_APP_ID,
+        fixture::CONFIDENTIAL_APP_SECRET,
+        opts,
+    )
+    .unwrap()
 }
 
 #[test]

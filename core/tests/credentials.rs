@@ -11,8 +11,8 @@ use common::{Fault, TestKit, browser, fixture, options, start_kit};
 use oauthmail::credential::{CredentialOptions, DeviceCodeInfo, TokenCache};
 use oauthmail::http::RetryPolicy;
 use oauthmail::{
-    AuthorizationCodeCredential, ClientCertificateCredential, ClientSecretCredential, DeviceCodeCredential,
-    ErrorKind, RefreshTokenCredential, TokenCredential, UsernamePasswordCredential,
+    AuthorizationCodeCredential, ClientCertificateCredential, ClientSecretCredential, DeviceCodeCredential, ErrorKind,
+    RefreshTokenCredential, TokenCredential, UsernamePasswordCredential,
 };
 
 const OUTLOOK_DEFAULT: &str = "https://outlook.office365.com/.default";
@@ -120,7 +120,13 @@ fn aadsts_errors_are_mapped_and_4xx_is_never_retried() {
         (fixture::TENANT_ID, fixture::CONFIDENTIAL_APP_ID, fixture::EXPIRED_SECRET, "AADSTS7000222", ErrorKind::Auth),
         (fixture::TENANT_ID, "99999999-9999-9999-9999-999999999999", "x", "AADSTS700016", ErrorKind::Auth),
         ("00000000-0000-0000-0000-000000000000", fixture::CONFIDENTIAL_APP_ID, "x", "AADSTS90002", ErrorKind::Auth),
-        (fixture::TENANT_ID, fixture::CONFIDENTIAL_APP_ID, fixture::CONFIDENTIAL_APP_SECRET, "AADSTS70011", ErrorKind::Config),
+        (
+            fixture::TENANT_ID,
+            fixture::CONFIDENTIAL_APP_ID,
+            fixture::CONFIDENTIAL_APP_SECRET,
+            "AADSTS70011",
+            ErrorKind::Config,
+        ),
     ];
     for (i, (tenant, client, secret, code, kind)) in cases.into_iter().enumerate() {
         let cred = ClientSecretCredential::new(tenant, client, secret, options(&kit)).unwrap();
@@ -351,7 +357,8 @@ fn refresh_token_credential_rotates_and_reports_expiry() {
     let stored: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     let rt = stored["refresh_tokens"].as_object().unwrap().values().next().unwrap().as_str().unwrap().to_owned();
 
-    let cred = RefreshTokenCredential::new(fixture::TENANT_ID, fixture::PUBLIC_APP_ID, rt.as_str(), options(&kit)).unwrap();
+    let cred =
+        RefreshTokenCredential::new(fixture::TENANT_ID, fixture::PUBLIC_APP_ID, rt.as_str(), options(&kit)).unwrap();
     let token = cred.get_token(&[]).unwrap();
     assert_eq!(token.claims().unwrap().preferred_username.as_deref(), Some(fixture::BOB));
     let rotated = cred.refresh_token().unwrap();
@@ -364,7 +371,9 @@ fn refresh_token_credential_rotates_and_reports_expiry() {
     assert!(matches!(err.code(), Some("AADSTS70043" | "AADSTS700082")), "{err}");
     assert!(!format!("{err} {err:?}").contains(rotated.expose()));
 
-    let bad = RefreshTokenCredential::new(fixture::TENANT_ID, fixture::PUBLIC_APP_ID, "not-a-refresh-token", options(&kit)).unwrap();
+    let bad =
+        RefreshTokenCredential::new(fixture::TENANT_ID, fixture::PUBLIC_APP_ID, "not-a-refresh-token", options(&kit))
+            .unwrap();
     assert_eq!(bad.get_token(&[]).unwrap_err().kind(), ErrorKind::Auth);
 }
 
@@ -466,7 +475,8 @@ fn bad_input_is_a_config_error_before_any_request() {
     assert_eq!(err.kind(), ErrorKind::Config);
     let err = ClientSecretCredential::new(fixture::TENANT_ID, "", "s", options(&kit)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
-    let err = ClientSecretCredential::new(fixture::TENANT_ID, fixture::CONFIDENTIAL_APP_ID, "", options(&kit)).unwrap_err();
+    let err =
+        ClientSecretCredential::new(fixture::TENANT_ID, fixture::CONFIDENTIAL_APP_ID, "", options(&kit)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
     let cred = secret_credential(fixture::CONFIDENTIAL_APP_SECRET, options(&kit));
     assert_eq!(cred.get_token(&["two scopes"]).unwrap_err().kind(), ErrorKind::Config);
@@ -480,8 +490,9 @@ fn device_code_that_expires_before_sign_in() {
         oauthmail_testkit::Config::default_fixture().manual_device_code_approval().device_code_lifetime(3),
     )
     .unwrap();
-    let cred = DeviceCodeCredential::new(fixture::TENANT_ID, fixture::PUBLIC_APP_ID, |_: &DeviceCodeInfo| {}, options(&kit))
-        .unwrap();
+    let cred =
+        DeviceCodeCredential::new(fixture::TENANT_ID, fixture::PUBLIC_APP_ID, |_: &DeviceCodeInfo| {}, options(&kit))
+            .unwrap();
     let err = cred.get_token(&[]).unwrap_err();
     assert_eq!((err.kind(), err.code()), (ErrorKind::Auth, Some("expired_token")), "{err}");
     // It polled while the code was valid, then gave up without further requests.
@@ -496,7 +507,8 @@ fn custom_token_url_and_provider_presets() {
     let opts = options(&kit)
         .with_authority(oauthmail::Authority::custom(&kit.token_url(fixture::TENANT_ID)).unwrap())
         .with_scopes([OUTLOOK_DEFAULT]);
-    let cred = ClientSecretCredential::new("", fixture::CONFIDENTIAL_APP_ID, fixture::CONFIDENTIAL_APP_SECRET, opts).unwrap();
+    let cred =
+        ClientSecretCredential::new("", fixture::CONFIDENTIAL_APP_ID, fixture::CONFIDENTIAL_APP_SECRET, opts).unwrap();
     assert_eq!(cred.get_token(&[]).unwrap().claims().unwrap().tid.as_deref(), Some(fixture::TENANT_ID));
 
     // The presets choose the scope; the authority can still point at the kit.
@@ -591,7 +603,10 @@ fn scripted_server(replies: Vec<(u16, &'static str)>) -> (String, Arrivals) {
 #[test]
 fn device_code_slows_down_when_asked_and_reads_googles_field_names() {
     let (base, seen) = scripted_server(vec![
-        (200, r#"{"device_code":"dc","user_code":"ABCD-EFGH","verification_url":"https://www.google.com/device","expires_in":60,"interval":0}"#),
+        (
+            200,
+            r#"{"device_code":"dc","user_code":"ABCD-EFGH","verification_url":"https://www.google.com/device","expires_in":60,"interval":0}"#,
+        ),
         (428, r#"{"error":"authorization_pending"}"#),
         (400, r#"{"error":"slow_down"}"#),
         (200, r#"{"access_token":"opaque-token","expires_in":3599,"refresh_token":"rt","token_type":"Bearer"}"#),
@@ -603,8 +618,9 @@ fn device_code_slows_down_when_asked_and_reads_googles_field_names() {
     let shown: Arc<Mutex<Vec<DeviceCodeInfo>>> = Arc::default();
     let sink = shown.clone();
     let opts = CredentialOptions::default().with_authority(authority).with_scopes(["https://mail.google.com/"]);
-    let cred = DeviceCodeCredential::new("", "client", move |i: &DeviceCodeInfo| sink.lock().unwrap().push(i.clone()), opts)
-        .unwrap();
+    let cred =
+        DeviceCodeCredential::new("", "client", move |i: &DeviceCodeInfo| sink.lock().unwrap().push(i.clone()), opts)
+            .unwrap();
     let token = cred.get_token(&[]).unwrap();
     assert_eq!(token.token().expose(), "opaque-token");
     assert_eq!(shown.lock().unwrap()[0].verification_uri, "https://www.google.com/device");

@@ -130,7 +130,9 @@ mod tests {
 
     #[test]
     fn decodes_microsoft_app_token_claims() {
-        let t = jwt(r#"{"aud":"https://outlook.office365.com","tid":"t1","appid":"a1","roles":["IMAP.AccessAsApp"],"exp":1700000000,"xms":1}"#);
+        let t = jwt(
+            r#"{"aud":"https://outlook.office365.com","tid":"t1","appid":"a1","roles":["IMAP.AccessAsApp"],"exp":1700000000,"xms":1}"#,
+        );
         let c = Claims::decode(&t).unwrap();
         assert_eq!(c.aud.as_deref(), Some("https://outlook.office365.com"));
         assert_eq!(c.app_id(), Some("a1"));

@@ -27,7 +27,10 @@ pub struct AuthorizationRequest {
 
 impl std::fmt::Debug for AuthorizationRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthorizationRequest").field("url", &self.url).field("redirect_uri", &self.redirect_uri).finish()
+        f.debug_struct("AuthorizationRequest")
+            .field("url", &self.url)
+            .field("redirect_uri", &self.redirect_uri)
+            .finish()
     }
 }
 
@@ -192,7 +195,9 @@ type Redirect = Result<(Secret, String)>;
 /// identity platform sent, after answering the browser.
 fn handle_redirect(stream: TcpStream, expected_state: &str) -> Result<Option<Redirect>> {
     stream.set_nonblocking(false).map_err(|e| Error::io("cannot configure the redirect connection", e))?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| Error::io("cannot configure the redirect connection", e))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|e| Error::io("cannot configure the redirect connection", e))?;
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     if reader.read_line(&mut line).is_err() {

@@ -4,11 +4,11 @@
 use std::sync::Mutex;
 use std::time::SystemTime;
 
+use super::AccessToken;
 use super::cache::{CacheKey, TokenCache};
 use super::endpoint::{Field, TokenResponse, request_token};
 use super::options::CredentialOptions;
 use super::persistent::RefreshTokenStore;
-use super::AccessToken;
 use crate::authority::Authority;
 use crate::http::HttpClient;
 use crate::{Error, ErrorKind, Result, Secret};
@@ -172,9 +172,20 @@ pub(crate) struct RefreshState {
 
 impl RefreshState {
     /// Starts from `initial`, else from the persistent cache.
-    pub fn new(initial: Option<Secret>, base: &CredentialBase, user: &str, options: &CredentialOptions) -> Result<Self> {
+    pub fn new(
+        initial: Option<Secret>,
+        base: &CredentialBase,
+        user: &str,
+        options: &CredentialOptions,
+    ) -> Result<Self> {
         let store = options.persistent_cache.as_ref().map(|path| {
-            let key = format!("{}|{}|{}|{}", base.authority.cache_id(), base.tenant_id, base.client_id, user.to_ascii_lowercase());
+            let key = format!(
+                "{}|{}|{}|{}",
+                base.authority.cache_id(),
+                base.tenant_id,
+                base.client_id,
+                user.to_ascii_lowercase()
+            );
             RefreshTokenStore::new(path, key)
         });
         let current = match (initial, &store) {

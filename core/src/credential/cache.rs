@@ -226,9 +226,7 @@ mod tests {
         cache.get_or_fetch(&key(""), true, ok).unwrap();
         assert_eq!(n.load(Ordering::SeqCst), 2);
         // A failed fetch keeps nothing and reports the error.
-        let err = cache
-            .get_or_fetch(&key("other"), false, || Err(crate::Error::auth("no")))
-            .unwrap_err();
+        let err = cache.get_or_fetch(&key("other"), false, || Err(crate::Error::auth("no"))).unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::Auth);
         cache.get_or_fetch(&key("other"), false, ok).unwrap();
         assert_eq!(n.load(Ordering::SeqCst), 3);

@@ -15,7 +15,10 @@ pub struct ClientSecretCredential {
 
 impl std::fmt::Debug for ClientSecretCredential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientSecretCredential").field("base", &self.base).field("client_secret", &self.client_secret).finish()
+        f.debug_struct("ClientSecretCredential")
+            .field("base", &self.base)
+            .field("client_secret", &self.client_secret)
+            .finish()
     }
 }
 

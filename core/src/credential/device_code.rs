@@ -96,7 +96,8 @@ impl DeviceCodeCredential {
         }
         let parsed = serde_json::from_slice::<DeviceCodeResponse>(&resp.body);
         resp.body.zeroize();
-        let dc = parsed.map_err(|_| Error::protocol(format!("{url} sent a reply that is not a device code response")))?;
+        let dc =
+            parsed.map_err(|_| Error::protocol(format!("{url} sent a reply that is not a device code response")))?;
         let device_code = Secret::new(dc.device_code);
         // Bounded so that server values cannot overflow the deadline arithmetic.
         let expires_in = Duration::from_secs(dc.expires_in.min(86_400));

@@ -72,7 +72,12 @@ pub(crate) fn post_form(http: &HttpClient, url: &str, what: &str, fields: &[Fiel
 }
 
 /// Posts a grant to the token endpoint and reads the token reply.
-pub(crate) fn request_token(http: &HttpClient, token_url: &str, grant_type: &str, fields: &[Field<'_>]) -> Result<TokenResponse> {
+pub(crate) fn request_token(
+    http: &HttpClient,
+    token_url: &str,
+    grant_type: &str,
+    fields: &[Field<'_>],
+) -> Result<TokenResponse> {
     tracing::debug!(url = token_url, grant_type, "token request");
     let mut all = vec![Field::Plain("grant_type", grant_type)];
     all.extend(fields.iter().map(|f| match f {
@@ -83,7 +88,12 @@ pub(crate) fn request_token(http: &HttpClient, token_url: &str, grant_type: &str
     let result = parse_token_reply(&resp, token_url);
     resp.body.zeroize();
     match &result {
-        Ok(t) => tracing::debug!(grant_type, expires_in = t.expires_in.as_secs(), refresh_token = t.refresh_token.is_some(), "token received"),
+        Ok(t) => tracing::debug!(
+            grant_type,
+            expires_in = t.expires_in.as_secs(),
+            refresh_token = t.refresh_token.is_some(),
+            "token received"
+        ),
         Err(e) => tracing::debug!(grant_type, status = resp.status, code = e.code(), "token request failed"),
     }
     result
@@ -120,9 +130,8 @@ pub(crate) fn parse_token_reply(resp: &HttpResponse, url: &str) -> Result<TokenR
         return Err(error_reply(resp, url));
     }
     // Never quote the body: it holds tokens.
-    let raw: RawTokenResponse = serde_json::from_slice(&resp.body).map_err(|_| {
-        Error::protocol(format!("the token endpoint {url} sent a reply that is not a token response"))
-    })?;
+    let raw: RawTokenResponse = serde_json::from_slice(&resp.body)
+        .map_err(|_| Error::protocol(format!("the token endpoint {url} sent a reply that is not a token response")))?;
     if raw.access_token.is_empty() {
         return Err(Error::protocol(format!("the token endpoint {url} sent an empty access token")));
     }
@@ -146,7 +155,8 @@ mod tests {
 
     #[test]
     fn parses_success_with_string_expiry() {
-        let t = parse_token_reply(&resp(200, r#"{"access_token":"at","expires_in":"120","refresh_token":"rt"}"#), "u").unwrap();
+        let t = parse_token_reply(&resp(200, r#"{"access_token":"at","expires_in":"120","refresh_token":"rt"}"#), "u")
+            .unwrap();
         assert_eq!(t.access_token.expose(), "at");
         assert_eq!(t.expires_in, Duration::from_secs(120));
         assert_eq!(t.refresh_token.unwrap().expose(), "rt");
@@ -154,7 +164,8 @@ mod tests {
 
     #[test]
     fn absurd_expiry_is_capped() {
-        let t = parse_token_reply(&resp(200, r#"{"access_token":"at","expires_in":18446744073709551615}"#), "u").unwrap();
+        let t =
+            parse_token_reply(&resp(200, r#"{"access_token":"at","expires_in":18446744073709551615}"#), "u").unwrap();
         assert_eq!(t.expires_in, Duration::from_secs(86_400));
         t.access_token(std::time::SystemTime::now());
     }

@@ -83,7 +83,8 @@ impl RefreshTokenStore {
                 }
             }
         }
-        let mut json = serde_json::to_vec_pretty(&contents).map_err(|e| Error::internal(format!("cannot encode the token cache: {e}")))?;
+        let mut json = serde_json::to_vec_pretty(&contents)
+            .map_err(|e| Error::internal(format!("cannot encode the token cache: {e}")))?;
         let result = self.write_atomically(&json);
         json.zeroize();
         result

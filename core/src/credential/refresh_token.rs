@@ -40,7 +40,13 @@ impl RefreshTokenCredential {
         if refresh.get().is_none() {
             refresh.set(Some(refresh_token.clone()));
         }
-        Ok(RefreshTokenCredential { base, client_secret: options.client_secret.clone(), user, refresh, given: refresh_token })
+        Ok(RefreshTokenCredential {
+            base,
+            client_secret: options.client_secret.clone(),
+            user,
+            refresh,
+            given: refresh_token,
+        })
     }
 
     /// The current refresh token (it changes when the server rotates it).

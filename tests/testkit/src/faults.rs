@@ -132,9 +132,9 @@ impl FaultSpec {
     /// `not_connected`, `slow` (`delay_ms`).
     pub fn imap_fault(&self) -> Result<ImapFault, String> {
         Ok(match self.fault.as_str() {
-            "bye_access_token_expired" => ImapFault::ByeAccessTokenExpired {
-                after_commands: self.after_commands.unwrap_or(0),
-            },
+            "bye_access_token_expired" => {
+                ImapFault::ByeAccessTokenExpired { after_commands: self.after_commands.unwrap_or(0) }
+            }
             "drop_mid_fetch" => ImapFault::DropMidFetch,
             "not_connected" => ImapFault::NotConnected,
             "slow" => ImapFault::Slow(Duration::from_millis(self.delay_ms.unwrap_or(1000))),

@@ -281,11 +281,7 @@ impl MailStore {
     /// Deletes a folder and its messages (not its subfolders); false if it is missing.
     pub fn delete_folder(&self, user: &str, folder: &str) -> bool {
         let mut inner = self.lock();
-        let removed = inner
-            .mailboxes
-            .get_mut(&key(user))
-            .and_then(|m| m.remove(&folder_key(folder)))
-            .is_some();
+        let removed = inner.mailboxes.get_mut(&key(user)).and_then(|m| m.remove(&folder_key(folder))).is_some();
         if removed {
             self.changed(&mut inner);
         }
@@ -305,11 +301,8 @@ impl MailStore {
             return false;
         }
         let prefix = format!("{from}/");
-        let names: Vec<String> = mailbox
-            .keys()
-            .filter(|n| **n == from || (from != INBOX && n.starts_with(&prefix)))
-            .cloned()
-            .collect();
+        let names: Vec<String> =
+            mailbox.keys().filter(|n| **n == from || (from != INBOX && n.starts_with(&prefix))).cloned().collect();
         for name in names {
             inner.next_uid_validity += 1;
             let validity = 1_000 + inner.next_uid_validity;
@@ -318,7 +311,8 @@ impl MailStore {
             folder.uid_validity = validity;
             let new_name = format!("{to}{}", &name[from.len()..]);
             if name == INBOX {
-                let fresh = Folder { uid_validity: folder.uid_validity + 1, uid_next: folder.uid_next, messages: Vec::new() };
+                let fresh =
+                    Folder { uid_validity: folder.uid_validity + 1, uid_next: folder.uid_next, messages: Vec::new() };
                 mailbox.insert(INBOX.to_string(), fresh);
             }
             mailbox.insert(new_name, folder);
