@@ -1,14 +1,8 @@
 //! Shared by the SMTP tests: the real Postfix + Dovecot stack (`tests/mailstack`),
 //! delivered-mail lookup in its Maildirs, a token source that counts requests,
 //! and a TCP relay that can cut connections like a server closing them.
-//!
-//! The stack is found through `MAILSTACK_*` variables, else through
-//! `$MAILSTACK_DIR/mailstack.env` or `$STACK_DIR/mailstack.env` (default
-//! `/tmp/oauthmail-mailstack`). Without a running stack the tests are skipped
-//! with a message, unless `OAUTHMAIL_REQUIRE_MAILSTACK=1`.
 #![allow(dead_code)] // each test binary uses a different part
 
-use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -17,69 +11,18 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use oauthmail::tls::TlsTrust;
 use oauthmail::{AccessToken, Result, SmtpConfig, TokenCredential};
 
-pub struct Stack {
-    env: HashMap<String, String>,
-}
+#[path = "../mailstack_stack/mod.rs"]
+mod mailstack_stack;
+pub use mailstack_stack::Stack;
 
 /// The running stack, or `None` (after printing why) when the test should be skipped.
 pub fn stack() -> Option<Stack> {
-    let required = std::env::var("OAUTHMAIL_REQUIRE_MAILSTACK").is_ok_and(|v| v == "1");
-    match Stack::find() {
-        Ok(s) => Some(s),
-        Err(why) if required => panic!("OAUTHMAIL_REQUIRE_MAILSTACK=1 but the mail stack is not usable: {why}"),
-        Err(why) => {
-            eprintln!("SKIPPED: no mail stack ({why}); start tests/mailstack/start.sh to run this test");
-            None
-        }
-    }
+    mailstack_stack::stack_listening_on("SUBMISSION")
 }
 
 impl Stack {
-    fn find() -> std::result::Result<Stack, String> {
-        let mut env: HashMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("MAILSTACK_")).collect();
-        if !env.contains_key("MAILSTACK_SUBMISSION_PORT") {
-            let dir = std::env::var("MAILSTACK_DIR")
-                .or_else(|_| std::env::var("STACK_DIR"))
-                .unwrap_or_else(|_| "/tmp/oauthmail-mailstack".into());
-            let file = format!("{dir}/mailstack.env");
-            let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
-            for line in text.lines() {
-                if let Some((k, v)) = line.split_once('=') {
-                    env.entry(k.to_owned()).or_insert_with(|| v.trim_matches('\'').to_owned());
-                }
-            }
-        }
-        let s = Stack { env };
-        let addr = format!("{}:{}", s.host(), s.port("SUBMISSION"));
-        TcpStream::connect_timeout(&addr.parse().map_err(|e| format!("{addr}: {e}"))?, Duration::from_secs(2))
-            .map_err(|e| format!("submission {addr}: {e}"))?;
-        Ok(s)
-    }
-
-    pub fn var(&self, name: &str) -> &str {
-        self.env.get(name).map(String::as_str).unwrap_or_else(|| panic!("mailstack.env has no {name}"))
-    }
-
-    pub fn host(&self) -> &str {
-        self.var("MAILSTACK_HOST")
-    }
-
-    /// `SUBMISSION` (STARTTLS) or `SMTPS` (implicit TLS).
-    pub fn port(&self, which: &str) -> u16 {
-        self.var(&format!("MAILSTACK_{which}_PORT")).parse().expect("port is a number")
-    }
-
-    pub fn ca(&self) -> TlsTrust {
-        TlsTrust::from_ca_file(self.var("MAILSTACK_CA_CERT")).expect("stack CA is readable")
-    }
-
-    pub fn user(&self, name: &str) -> String {
-        format!("{name}@{}", self.var("MAILSTACK_DOMAIN"))
-    }
-
     /// SMTP settings for `user` on the submission (STARTTLS) port.
     pub fn smtp_config(&self, user: &str) -> SmtpConfig {
         let mut c = SmtpConfig::new(self.host(), self.port("SUBMISSION"), self.user(user));
