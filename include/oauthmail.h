@@ -121,6 +121,73 @@ typedef struct oauthmail_credential oauthmail_credential;
 typedef struct oauthmail_error oauthmail_error;
 
 /**
+ * One folder of a listing; owned by the list.
+ */
+typedef struct oauthmail_folder oauthmail_folder;
+
+/**
+ * The folders of a mailbox. Read-only: may be read from any thread. Free it
+ * with `oauthmail_folder_list_free`, which also frees its folders.
+ */
+typedef struct oauthmail_folder_list oauthmail_folder_list;
+
+/**
+ * An IMAP client for one mailbox. It connects on first use, reconnects once
+ * after a dropped connection, and refreshes its token when the server says
+ * it expired. Thread-safe: calls from several threads are serialised. The
+ * UID calls (fetch, flags, move, delete) work on the folder last selected,
+ * searched or listed (INBOX at first).
+ */
+typedef struct oauthmail_imap_client oauthmail_imap_client;
+
+/**
+ * A message being built. Not thread-safe while it is changed: one thread
+ * at a time may call the setters; sending only reads it. Addresses are
+ * `"Name <a@b>"` or `"a@b"`; they are checked when the message is sent
+ * (a bad one gives a `Message` error and nothing is sent).
+ */
+typedef struct oauthmail_message oauthmail_message;
+
+/**
+ * A listing. Read-only: may be read from any thread. Free it with
+ * `oauthmail_message_list_free`, which also frees its summaries.
+ */
+typedef struct oauthmail_message_list oauthmail_message_list;
+
+/**
+ * One listed message. Belongs to its list (never freed on its own) and lives
+ * until the list is freed. Strings are UTF-8 and owned by the list.
+ */
+typedef struct oauthmail_message_summary oauthmail_message_summary;
+
+/**
+ * A POP3 client for one mailbox. Message numbers are those of the current
+ * session (see `oauthmail_message_summary_uid`; `oauthmail_message_summary_uidl`
+ * is stable). Deletions take effect at `oauthmail_pop3_client_close`.
+ * Thread-safe: calls from several threads are serialised.
+ */
+typedef struct oauthmail_pop3_client oauthmail_pop3_client;
+
+/**
+ * The outcome of a send: Message-ID, the server's queue id and reply, and
+ * which recipients were accepted or refused. Read-only: its getters may be
+ * called from any thread; strings are owned by the report.
+ */
+typedef struct oauthmail_send_report oauthmail_send_report;
+
+/**
+ * An SMTP client for one mailbox. It connects on the first send and keeps
+ * the connection for the next ones. Thread-safe: sends from several threads
+ * are serialised.
+ */
+typedef struct oauthmail_smtp_client oauthmail_smtp_client;
+
+/**
+ * UIDs from a search, ascending. Read-only; free with `oauthmail_uid_list_free`.
+ */
+typedef struct oauthmail_uid_list oauthmail_uid_list;
+
+/**
  * Settings every credential takes. Zero-initialise it (`= {0}`) and set what
  * you need: every NULL field means "the default". Read only during the call.
  */
@@ -193,6 +260,109 @@ typedef void (*oauthmail_device_code_callback)(const struct oauthmail_device_cod
  */
 typedef void (*oauthmail_open_url_callback)(const char *url,
                                             void *user_data);
+
+/**
+ * Connection settings for `oauthmail_smtp_client_new`,
+ * `oauthmail_imap_client_new` and `oauthmail_pop3_client_new`. Zero-initialise
+ * it (`= {0}`) and set what you need: NULL or 0 means "the default". Read
+ * only during the call.
+ */
+typedef struct oauthmail_mail_options {
+  /**
+   * `"starttls"` or `"tls"`; default: implicit TLS on 465, 993 and 995,
+   * STARTTLS on any other port.
+   */
+  const char *security;
+  /**
+   * A PEM file of extra CAs to trust for the mail server, besides the
+   * built-in roots. There is no way to turn certificate checks off.
+   */
+  const char *ca_file;
+  /**
+   * Limit for connecting and for each server reply, in milliseconds;
+   * 0 = the default (60 s).
+   */
+  uint64_t timeout_ms;
+  /**
+   * `"XOAUTH2"` or `"OAUTHBEARER"`; default: OAUTHBEARER when the server
+   * offers it, else XOAUTH2.
+   */
+  const char *mechanism;
+  /**
+   * Token scopes (`scopes_len` entries); default: the credential's.
+   */
+  const char *const *scopes;
+  size_t scopes_len;
+} oauthmail_mail_options;
+
+/**
+ * What SELECT reported about a folder.
+ */
+typedef struct oauthmail_mailbox_info {
+  /**
+   * Number of messages.
+   */
+  uint32_t exists;
+  uint32_t uid_validity;
+  /**
+   * The UID the next message will get.
+   */
+  uint32_t uid_next;
+  bool read_only;
+} oauthmail_mailbox_info;
+
+/**
+ * Search criteria; every field zero/NULL means "any". All given criteria
+ * must match. Tri-state fields: 0 = any, 1 = must have the flag, -1 = must not.
+ */
+typedef struct oauthmail_search_query {
+  int8_t seen;
+  int8_t flagged;
+  int8_t answered;
+  int8_t deleted;
+  /**
+   * Substring of the From header.
+   */
+  const char *from;
+  /**
+   * Substring of the To header.
+   */
+  const char *to;
+  /**
+   * Substring of the subject.
+   */
+  const char *subject;
+  /**
+   * Substring anywhere in headers or body.
+   */
+  const char *text;
+  /**
+   * Arrived on or after this day (Unix seconds); 0 = any.
+   */
+  int64_t since_unix;
+  /**
+   * Arrived before this day (Unix seconds); 0 = any.
+   */
+  int64_t before_unix;
+} oauthmail_search_query;
+
+/**
+ * How to list a folder. Zero-initialised means: all messages, newest first.
+ */
+typedef struct oauthmail_list_options {
+  /**
+   * At most this many messages (after ordering); 0 = all.
+   */
+  size_t limit;
+  /**
+   * Only messages without `\Seen`.
+   */
+  bool unseen_only;
+  /**
+   * Oldest (lowest UID) first instead of newest first.
+   */
+  bool oldest_first;
+} oauthmail_list_options;
 
 #ifdef __cplusplus
 extern "C" {
@@ -457,6 +627,664 @@ const char *oauthmail_error_kind_to_string(uint32_t kind);
 void oauthmail_error_free(struct oauthmail_error *error);
 
 /**
+ * How many folders the list holds; 0 for NULL.
+ *
+ * # Safety
+ * `list` is NULL or a live list.
+ */
+size_t oauthmail_folder_list_count(const struct oauthmail_folder_list *list);
+
+/**
+ * Folder `index` (0-based), owned by the list; NULL when out of range.
+ *
+ * # Safety
+ * `list` is NULL or a live list.
+ */
+const struct oauthmail_folder *oauthmail_folder_list_get(const struct oauthmail_folder_list *list,
+                                                         size_t index);
+
+/**
+ * Frees a folder list. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a live list, freed once.
+ */
+void oauthmail_folder_list_free(struct oauthmail_folder_list *list);
+
+/**
+ * The folder name in UTF-8, as the other calls take it (`"INBOX"`, `"Sent Items"`).
+ *
+ * # Safety
+ * `folder` is NULL or from a live list.
+ */
+const char *oauthmail_folder_name(const struct oauthmail_folder *folder);
+
+/**
+ * The hierarchy delimiter (`"/"`, `"."`); NULL when flat.
+ *
+ * # Safety
+ * `folder` is NULL or from a live list.
+ */
+const char *oauthmail_folder_delimiter(const struct oauthmail_folder *folder);
+
+/**
+ * The RFC 6154 role: `"sent"`, `"drafts"`, `"trash"`, `"junk"`, `"archive"`,
+ * `"all"`, `"flagged"`; NULL for an ordinary folder.
+ *
+ * # Safety
+ * `folder` is NULL or from a live list.
+ */
+const char *oauthmail_folder_special_use(const struct oauthmail_folder *folder);
+
+/**
+ * How many LIST attributes (`\HasNoChildren`, `\Noselect`) the folder has.
+ *
+ * # Safety
+ * `folder` is NULL or from a live list.
+ */
+size_t oauthmail_folder_attributes_count(const struct oauthmail_folder *folder);
+
+/**
+ * Attribute `index`; NULL when out of range.
+ *
+ * # Safety
+ * `folder` is NULL or from a live list.
+ */
+const char *oauthmail_folder_attribute(const struct oauthmail_folder *folder,
+                                       size_t index);
+
+/**
+ * How many UIDs the list holds; 0 for NULL.
+ *
+ * # Safety
+ * `list` is NULL or a live list.
+ */
+size_t oauthmail_uid_list_count(const struct oauthmail_uid_list *list);
+
+/**
+ * UID `index` (0-based); 0 (never a valid UID) when out of range or NULL.
+ *
+ * # Safety
+ * `list` is NULL or a live list.
+ */
+uint32_t oauthmail_uid_list_get(const struct oauthmail_uid_list *list,
+                                size_t index);
+
+/**
+ * The UIDs as an array of `oauthmail_uid_list_count` entries, owned by the
+ * list (for passing straight to the flag, move and delete calls); NULL when
+ * empty or NULL.
+ *
+ * # Safety
+ * `list` is NULL or a live list.
+ */
+const uint32_t *oauthmail_uid_list_data(const struct oauthmail_uid_list *list);
+
+/**
+ * Frees a UID list. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a live list, freed once.
+ */
+void oauthmail_uid_list_free(struct oauthmail_uid_list *list);
+
+/**
+ * A client for `host`:`port` that opens `username`'s mailbox (a user's or a
+ * shared mailbox's address) with tokens from `credential` (which may be
+ * freed afterwards). `options` NULL: defaults. No connection is made yet.
+ * On success `*out` receives a handle to free with `oauthmail_imap_client_free`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_imap_client_new(const char *host,
+                                                  uint16_t port,
+                                                  const char *username,
+                                                  const struct oauthmail_credential *credential,
+                                                  const struct oauthmail_mail_options *options,
+                                                  struct oauthmail_imap_client **out);
+
+/**
+ * Connects and logs in now (otherwise the first call does), to report a
+ * wrong setting early.
+ *
+ * # Safety
+ * `client` is NULL or a live client.
+ */
+struct oauthmail_error *oauthmail_imap_client_connect(const struct oauthmail_imap_client *client);
+
+/**
+ * Every folder, with special-use roles. On success `*out` receives a list
+ * to free with `oauthmail_folder_list_free`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `out` NULL or writable.
+ */
+struct oauthmail_error *oauthmail_imap_client_list_folders(const struct oauthmail_imap_client *client,
+                                                           struct oauthmail_folder_list **out);
+
+/**
+ * Opens `folder` read-write; the UID calls then work on it. `out_info` may
+ * be NULL; else on success it receives the folder's counts.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_imap_client_select(const struct oauthmail_imap_client *client,
+                                                     const char *folder,
+                                                     struct oauthmail_mailbox_info *out_info);
+
+/**
+ * UIDs of the messages in `folder` matching `query` (NULL = all), ascending;
+ * `folder` becomes the current folder. On success `*out` receives a list to
+ * free with `oauthmail_uid_list_free`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_imap_client_search(const struct oauthmail_imap_client *client,
+                                                     const char *folder,
+                                                     const struct oauthmail_search_query *query,
+                                                     struct oauthmail_uid_list **out);
+
+/**
+ * Summaries (UID, subject, from, to, date, size, flags, ...) of the messages
+ * in `folder` (`"INBOX"` when NULL), fetched in batches; `folder` becomes the
+ * current folder. `options` NULL: all, newest first. On success `*out`
+ * receives a list to free with `oauthmail_message_list_free`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_imap_client_list_messages(const struct oauthmail_imap_client *client,
+                                                            const char *folder,
+                                                            const struct oauthmail_list_options *options,
+                                                            struct oauthmail_message_list **out);
+
+/**
+ * Fetches message `uid` of the current folder (RFC 5322 bytes) into
+ * `buffer` (`capacity` bytes) and writes its length to `*out_len`. A
+ * message larger than `capacity` gives a `Config` error that names the size
+ * needed (`oauthmail_message_summary_size` tells it in advance); the buffer
+ * contents are then unspecified and `*out_len` is untouched.
+ *
+ * # Safety
+ * `buffer` is writable for `capacity` bytes (NULL only with 0); other
+ * pointers NULL or valid.
+ */
+struct oauthmail_error *oauthmail_imap_client_fetch_message(const struct oauthmail_imap_client *client,
+                                                            uint32_t uid,
+                                                            uint8_t *buffer,
+                                                            size_t capacity,
+                                                            size_t *out_len);
+
+/**
+ * Streams message `uid` of the current folder into the file at `path`
+ * (created or truncated) without holding it in memory; a partial file is
+ * removed on failure.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_imap_client_fetch_message_to_file(const struct oauthmail_imap_client *client,
+                                                                    uint32_t uid,
+                                                                    const char *path);
+
+/**
+ * Adds `flags` (`flags_len` entries: `"\\Seen"`, `"\\Flagged"`, `"$Custom"`)
+ * to the `uids_len` messages in `uids` of the current folder.
+ *
+ * # Safety
+ * Arrays are valid for their lengths; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_imap_client_set_flags(const struct oauthmail_imap_client *client,
+                                                        const uint32_t *uids,
+                                                        size_t uids_len,
+                                                        const char *const *flags,
+                                                        size_t flags_len);
+
+/**
+ * Removes `flags` from messages, as `oauthmail_imap_client_set_flags` adds them.
+ *
+ * # Safety
+ * Arrays are valid for their lengths; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_imap_client_clear_flags(const struct oauthmail_imap_client *client,
+                                                          const uint32_t *uids,
+                                                          size_t uids_len,
+                                                          const char *const *flags,
+                                                          size_t flags_len);
+
+/**
+ * Moves the `uids_len` messages in `uids` of the current folder to `dest`.
+ *
+ * # Safety
+ * Arrays are valid for their lengths; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_imap_client_move(const struct oauthmail_imap_client *client,
+                                                   const uint32_t *uids,
+                                                   size_t uids_len,
+                                                   const char *dest);
+
+/**
+ * Copies the `uids_len` messages in `uids` of the current folder to `dest`.
+ *
+ * # Safety
+ * Arrays are valid for their lengths; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_imap_client_copy(const struct oauthmail_imap_client *client,
+                                                   const uint32_t *uids,
+                                                   size_t uids_len,
+                                                   const char *dest);
+
+/**
+ * Marks messages of the current folder `\Deleted` and, with `expunge`,
+ * removes them (only these UIDs where the server has UIDPLUS).
+ *
+ * # Safety
+ * `uids` is valid for `uids_len` entries; `client` NULL or live.
+ */
+struct oauthmail_error *oauthmail_imap_client_delete(const struct oauthmail_imap_client *client,
+                                                     const uint32_t *uids,
+                                                     size_t uids_len,
+                                                     bool expunge);
+
+/**
+ * Logs out. Later calls fail with a `Closed` error; calling it twice is
+ * harmless. The handle must still be freed.
+ *
+ * # Safety
+ * `client` is NULL or a live client.
+ */
+struct oauthmail_error *oauthmail_imap_client_close(const struct oauthmail_imap_client *client);
+
+/**
+ * Frees a client, logging out. NULL is a no-op.
+ *
+ * # Safety
+ * `client` is NULL or a live client, freed once, not in use by another thread.
+ */
+void oauthmail_imap_client_free(struct oauthmail_imap_client *client);
+
+/**
+ * A new, empty message. On success `*out` receives a handle to free with
+ * `oauthmail_message_free`.
+ *
+ * # Safety
+ * `out` is NULL or writable.
+ */
+struct oauthmail_error *oauthmail_message_new(struct oauthmail_message **out);
+
+/**
+ * Sets the From address (required).
+ *
+ * # Safety
+ * `message` is NULL or a live message used by this thread only; strings are NULL or NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_message_set_from(struct oauthmail_message *message,
+                                                   const char *address);
+
+/**
+ * Sets the Sender: the mailbox that sends on behalf of From (also the envelope sender).
+ *
+ * # Safety
+ * `message` is NULL or a live message used by this thread only; strings are NULL or NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_message_set_sender(struct oauthmail_message *message,
+                                                     const char *address);
+
+/**
+ * Adds a Reply-To address.
+ *
+ * # Safety
+ * `message` is NULL or a live message used by this thread only; strings are NULL or NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_message_add_reply_to(struct oauthmail_message *message,
+                                                       const char *address);
+
+/**
+ * Adds a To recipient.
+ *
+ * # Safety
+ * `message` is NULL or a live message used by this thread only; strings are NULL or NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_message_add_to(struct oauthmail_message *message,
+                                                 const char *address);
+
+/**
+ * Adds a Cc recipient.
+ *
+ * # Safety
+ * `message` is NULL or a live message used by this thread only; strings are NULL or NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_message_add_cc(struct oauthmail_message *message,
+                                                 const char *address);
+
+/**
+ * Adds a Bcc recipient (in the envelope, never in the headers).
+ *
+ * # Safety
+ * `message` is NULL or a live message used by this thread only; strings are NULL or NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_message_add_bcc(struct oauthmail_message *message,
+                                                  const char *address);
+
+/**
+ * Sets the subject (any UTF-8; encoded as RFC 2047 when needed).
+ *
+ * # Safety
+ * `message` is NULL or a live message used by this thread only; strings are NULL or NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_message_set_subject(struct oauthmail_message *message,
+                                                      const char *subject);
+
+/**
+ * Sets the plain-text body.
+ *
+ * # Safety
+ * `message` is NULL or a live message used by this thread only; strings are NULL or NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_message_set_text(struct oauthmail_message *message,
+                                                   const char *body);
+
+/**
+ * Sets the HTML body (with a text body too, the message is multipart/alternative).
+ *
+ * # Safety
+ * `message` is NULL or a live message used by this thread only; strings are NULL or NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_message_set_html(struct oauthmail_message *message,
+                                                   const char *body);
+
+/**
+ * Adds a header. Values with line breaks are refused when the message is sent (header injection).
+ *
+ * # Safety
+ * `message` is NULL or a live message used by this thread only; strings are NULL or NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_message_add_header(struct oauthmail_message *message,
+                                                     const char *name,
+                                                     const char *value);
+
+/**
+ * Attaches `data_len` bytes from `data` (copied) as `file_name` with MIME type `content_type`.
+ *
+ * # Safety
+ * `message` is NULL or a live message used by this thread only; strings are NULL or NUL-terminated. `data` is valid for `data_len` bytes (NULL only with 0).
+ */
+struct oauthmail_error *oauthmail_message_attach_bytes(struct oauthmail_message *message,
+                                                       const char *file_name,
+                                                       const char *content_type,
+                                                       const uint8_t *data,
+                                                       size_t data_len);
+
+/**
+ * Attaches the file at `path`, read when the message is sent. `content_type` NULL: guessed from the extension; `file_name` NULL: the path's file name.
+ *
+ * # Safety
+ * `message` is NULL or a live message used by this thread only; strings are NULL or NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_message_attach_file(struct oauthmail_message *message,
+                                                      const char *path,
+                                                      const char *content_type,
+                                                      const char *file_name);
+
+/**
+ * Frees a message. NULL is a no-op.
+ *
+ * # Safety
+ * `message` is NULL or a live message, freed once.
+ */
+void oauthmail_message_free(struct oauthmail_message *message);
+
+/**
+ * A client for `host`:`port` that opens `username`'s mailbox with tokens
+ * from `credential` (which may be freed afterwards). `options` NULL:
+ * defaults. On success `*out` receives a handle to free with
+ * `oauthmail_pop3_client_free`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_pop3_client_new(const char *host,
+                                                  uint16_t port,
+                                                  const char *username,
+                                                  const struct oauthmail_credential *credential,
+                                                  const struct oauthmail_mail_options *options,
+                                                  struct oauthmail_pop3_client **out);
+
+/**
+ * The number of messages and their total size in bytes (STAT); each
+ * out-parameter may be NULL.
+ *
+ * # Safety
+ * Pointers are NULL or valid.
+ */
+struct oauthmail_error *oauthmail_pop3_client_stat(const struct oauthmail_pop3_client *client,
+                                                   uint32_t *out_count,
+                                                   uint64_t *out_size);
+
+/**
+ * Summaries of the messages (from their headers), newest first, at most
+ * `limit` (0 = all). On success `*out` receives a list to free with
+ * `oauthmail_message_list_free`.
+ *
+ * # Safety
+ * Pointers are NULL or valid.
+ */
+struct oauthmail_error *oauthmail_pop3_client_list_messages(const struct oauthmail_pop3_client *client,
+                                                            size_t limit,
+                                                            struct oauthmail_message_list **out);
+
+/**
+ * Fetches message number `n` into `buffer`, as
+ * `oauthmail_imap_client_fetch_message` does.
+ *
+ * # Safety
+ * `buffer` is writable for `capacity` bytes (NULL only with 0); other
+ * pointers NULL or valid.
+ */
+struct oauthmail_error *oauthmail_pop3_client_fetch_message(const struct oauthmail_pop3_client *client,
+                                                            uint32_t n,
+                                                            uint8_t *buffer,
+                                                            size_t capacity,
+                                                            size_t *out_len);
+
+/**
+ * Streams message number `n` into the file at `path`; a partial file is
+ * removed on failure.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_pop3_client_fetch_message_to_file(const struct oauthmail_pop3_client *client,
+                                                                    uint32_t n,
+                                                                    const char *path);
+
+/**
+ * Marks message number `n` for deletion; the server deletes it when the
+ * session ends with `oauthmail_pop3_client_close`.
+ *
+ * # Safety
+ * `client` is NULL or a live client.
+ */
+struct oauthmail_error *oauthmail_pop3_client_delete(const struct oauthmail_pop3_client *client,
+                                                     uint32_t n);
+
+/**
+ * Ends the session (QUIT), which commits deletions; an error says they may
+ * not have been. Later calls fail with `Closed`. The handle must still be freed.
+ *
+ * # Safety
+ * `client` is NULL or a live client.
+ */
+struct oauthmail_error *oauthmail_pop3_client_close(const struct oauthmail_pop3_client *client);
+
+/**
+ * Frees a client. NULL is a no-op.
+ *
+ * # Safety
+ * `client` is NULL or a live client, freed once, not in use by another thread.
+ */
+void oauthmail_pop3_client_free(struct oauthmail_pop3_client *client);
+
+/**
+ * The Message-ID (with angle brackets) of a message built with
+ * `oauthmail_message_*`; NULL for raw sends or a NULL report.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+const char *oauthmail_send_report_message_id(const struct oauthmail_send_report *report);
+
+/**
+ * The server's queue id (from `250 2.0.0 Ok: queued as ...`), or NULL.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+const char *oauthmail_send_report_queue_id(const struct oauthmail_send_report *report);
+
+/**
+ * The server's final reply text; NULL for a NULL report.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+const char *oauthmail_send_report_reply(const struct oauthmail_send_report *report);
+
+/**
+ * `"smtp"`, or `"graph"` when the message went through Microsoft Graph; NULL
+ * for a NULL report.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+const char *oauthmail_send_report_via(const struct oauthmail_send_report *report);
+
+/**
+ * How many recipients the server accepted.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+size_t oauthmail_send_report_accepted_count(const struct oauthmail_send_report *report);
+
+/**
+ * Accepted recipient `index` (0-based); NULL when out of range.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+const char *oauthmail_send_report_accepted(const struct oauthmail_send_report *report,
+                                           size_t index);
+
+/**
+ * How many recipients the server refused while others were accepted.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+size_t oauthmail_send_report_rejected_count(const struct oauthmail_send_report *report);
+
+/**
+ * Refused recipient `index`: its address; NULL when out of range.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+const char *oauthmail_send_report_rejected_address(const struct oauthmail_send_report *report,
+                                                   size_t index);
+
+/**
+ * Refused recipient `index`: the enhanced status code (`"5.1.1"`); NULL when out of range.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+const char *oauthmail_send_report_rejected_code(const struct oauthmail_send_report *report,
+                                                size_t index);
+
+/**
+ * Refused recipient `index`: the server's reply; NULL when out of range.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+const char *oauthmail_send_report_rejected_reply(const struct oauthmail_send_report *report,
+                                                 size_t index);
+
+/**
+ * Frees a report. NULL is a no-op.
+ *
+ * # Safety
+ * `report` is NULL or a live report, freed once.
+ */
+void oauthmail_send_report_free(struct oauthmail_send_report *report);
+
+/**
+ * A client for `host`:`port` that logs in as `username` (the mailbox
+ * address) with tokens from `credential` (which may be freed afterwards).
+ * `options` NULL: defaults. No connection is made yet. On success `*out`
+ * receives a handle to free with `oauthmail_smtp_client_free`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_smtp_client_new(const char *host,
+                                                  uint16_t port,
+                                                  const char *username,
+                                                  const struct oauthmail_credential *credential,
+                                                  const struct oauthmail_mail_options *options,
+                                                  struct oauthmail_smtp_client **out);
+
+/**
+ * Validates and sends `message`. A `Message` error (bad address, header
+ * injection, no recipients) means nothing was sent. `out_report` may be
+ * NULL; else on success it receives a report to free with
+ * `oauthmail_send_report_free`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; `message` is not being changed by another thread.
+ */
+struct oauthmail_error *oauthmail_smtp_client_send(const struct oauthmail_smtp_client *client,
+                                                   const struct oauthmail_message *message,
+                                                   struct oauthmail_send_report **out_report);
+
+/**
+ * Sends `data` (`data_len` bytes of RFC 5322, CRLF line ends) as it is,
+ * from `envelope_from` to the `recipients_len` addresses in `recipients`.
+ * `out_report` as for `oauthmail_smtp_client_send`.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_smtp_client_send_raw(const struct oauthmail_smtp_client *client,
+                                                       const char *envelope_from,
+                                                       const char *const *recipients,
+                                                       size_t recipients_len,
+                                                       const uint8_t *data,
+                                                       size_t data_len,
+                                                       struct oauthmail_send_report **out_report);
+
+/**
+ * Ends the session (QUIT). Later sends fail with a `Closed` error. Calling
+ * it twice is harmless. The handle must still be freed.
+ *
+ * # Safety
+ * `client` is NULL or a live client.
+ */
+struct oauthmail_error *oauthmail_smtp_client_close(const struct oauthmail_smtp_client *client);
+
+/**
+ * Frees a client, closing its connection. NULL is a no-op.
+ *
+ * # Safety
+ * `client` is NULL or a live client, freed once, not in use by another thread.
+ */
+void oauthmail_smtp_client_free(struct oauthmail_smtp_client *client);
+
+/**
  * Frees a string this library returned as `char*` (never one it returned as
  * `const char*`, which belongs to a handle). NULL is a no-op.
  *
@@ -469,6 +1297,140 @@ void oauthmail_string_free(char *s);
  * The library version (`"0.1.0"`), static storage: never free it.
  */
 const char *oauthmail_version(void);
+
+/**
+ * How many messages the list holds; 0 for NULL.
+ *
+ * # Safety
+ * `list` is NULL or a live list.
+ */
+size_t oauthmail_message_list_count(const struct oauthmail_message_list *list);
+
+/**
+ * Message `index` (0-based), owned by the list; NULL when out of range.
+ *
+ * # Safety
+ * `list` is NULL or a live list.
+ */
+const struct oauthmail_message_summary *oauthmail_message_list_get(const struct oauthmail_message_list *list,
+                                                                   size_t index);
+
+/**
+ * Frees a list and its summaries. NULL is a no-op.
+ *
+ * # Safety
+ * `list` is NULL or a live list, freed once.
+ */
+void oauthmail_message_list_free(struct oauthmail_message_list *list);
+
+/**
+ * IMAP UID (for the fetch, flag, move and delete calls); for POP3 the
+ * message number of this session. 0 for NULL.
+ *
+ * # Safety
+ * `summary` is NULL or from a live list.
+ */
+uint32_t oauthmail_message_summary_uid(const struct oauthmail_message_summary *summary);
+
+/**
+ * The subject decoded to UTF-8 (empty when there is none); NULL for NULL.
+ *
+ * # Safety
+ * `summary` is NULL or from a live list.
+ */
+const char *oauthmail_message_summary_subject(const struct oauthmail_message_summary *summary);
+
+/**
+ * The sender as `"Name <address>"` (or just the address); NULL when absent.
+ *
+ * # Safety
+ * `summary` is NULL or from a live list.
+ */
+const char *oauthmail_message_summary_from(const struct oauthmail_message_summary *summary);
+
+/**
+ * The sender's bare address; NULL when absent.
+ *
+ * # Safety
+ * `summary` is NULL or from a live list.
+ */
+const char *oauthmail_message_summary_from_address(const struct oauthmail_message_summary *summary);
+
+/**
+ * How many To recipients the message names.
+ *
+ * # Safety
+ * `summary` is NULL or from a live list.
+ */
+size_t oauthmail_message_summary_to_count(const struct oauthmail_message_summary *summary);
+
+/**
+ * To recipient `index` as `"Name <address>"`; NULL when out of range.
+ *
+ * # Safety
+ * `summary` is NULL or from a live list.
+ */
+const char *oauthmail_message_summary_to(const struct oauthmail_message_summary *summary,
+                                         size_t index);
+
+/**
+ * The `Date` header (else the arrival time) in Unix seconds; 0 when unknown.
+ *
+ * # Safety
+ * `summary` is NULL or from a live list.
+ */
+int64_t oauthmail_message_summary_date(const struct oauthmail_message_summary *summary);
+
+/**
+ * The size in bytes as the server counts it: the buffer size that
+ * `oauthmail_imap_client_fetch_message` needs.
+ *
+ * # Safety
+ * `summary` is NULL or from a live list.
+ */
+uint64_t oauthmail_message_summary_size(const struct oauthmail_message_summary *summary);
+
+/**
+ * How many IMAP flags the message has (`\Seen`, keywords); 0 for POP3.
+ *
+ * # Safety
+ * `summary` is NULL or from a live list.
+ */
+size_t oauthmail_message_summary_flags_count(const struct oauthmail_message_summary *summary);
+
+/**
+ * Flag `index`; NULL when out of range.
+ *
+ * # Safety
+ * `summary` is NULL or from a live list.
+ */
+const char *oauthmail_message_summary_flag(const struct oauthmail_message_summary *summary,
+                                           size_t index);
+
+/**
+ * The Message-ID (with angle brackets); NULL when absent.
+ *
+ * # Safety
+ * `summary` is NULL or from a live list.
+ */
+const char *oauthmail_message_summary_message_id(const struct oauthmail_message_summary *summary);
+
+/**
+ * Whether the message has attachments (IMAP: from its structure; POP3:
+ * whether it is multipart/mixed).
+ *
+ * # Safety
+ * `summary` is NULL or from a live list.
+ */
+bool oauthmail_message_summary_has_attachments(const struct oauthmail_message_summary *summary);
+
+/**
+ * POP3's unique id (UIDL), stable across sessions; NULL for IMAP.
+ *
+ * # Safety
+ * `summary` is NULL or from a live list.
+ */
+const char *oauthmail_message_summary_uidl(const struct oauthmail_message_summary *summary);
 
 #if defined(OAUTHMAIL_TESTING)
 /**

@@ -28,6 +28,16 @@ pub(crate) fn ffi_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
 }
 
+/// Reads from a handle passed by `const` pointer: `fallback` when it is NULL
+/// (or the getter panics), else `get(handle)`.
+///
+/// # Safety
+/// `p` is NULL or a live handle of this type.
+pub(crate) unsafe fn getter<H, T: Copy>(p: *const H, fallback: T, get: impl FnOnce(&H) -> T) -> T {
+    // SAFETY: NULL or live per the caller's contract.
+    ffi_value(fallback, || unsafe { p.as_ref() }.map_or(fallback, get))
+}
+
 fn panic_error(payload: &(dyn std::any::Any + Send)) -> Error {
     let what = payload
         .downcast_ref::<&str>()
@@ -106,6 +116,18 @@ pub(crate) unsafe fn str_array_arg<'a>(p: *const *const c_char, len: usize, name
         // SAFETY: each element is valid for str_arg per the caller's contract.
         .map(|(i, &s)| unsafe { str_arg(s, &format!("{name}[{i}]")) })
         .collect()
+}
+
+/// An array of `len` values; NULL is allowed only with length 0.
+///
+/// # Safety
+/// `p` is NULL or points to `len` readable values that outlive `'a`.
+pub(crate) unsafe fn slice_arg<'a, T>(p: *const T, len: usize, name: &str) -> Result<&'a [T]> {
+    if p.is_null() {
+        return if len == 0 { Ok(&[]) } else { Err(null_arg(name)) };
+    }
+    // SAFETY: `len` readable values per the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(p, len) })
 }
 
 /// A handle passed by `const` pointer.

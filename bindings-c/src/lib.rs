@@ -9,9 +9,18 @@
 #![allow(non_camel_case_types)]
 
 mod boundary;
+mod buffer;
+pub mod connection;
 pub mod credential;
 pub mod error;
+pub mod folder;
+pub mod imap;
+pub mod message;
+pub mod pop3;
+pub mod report;
+pub mod smtp;
 pub mod strings;
+pub mod summary;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod token;

@@ -19,8 +19,11 @@ env = {
     "TK_KEY_PATH": info["cert_app"]["key_path"],
     "TK_CERT_PEM": info["cert_app"]["pem_path"],
 }
-for key, port in info.get("ports", {}).items():
-    env["TK_PORT_" + key.upper()] = str(port)
+for service in ("smtp", "imap", "pop3"):
+    if service in info:
+        env["TK_MAIL_HOST"] = info[service]["host"]
+        env[f"TK_{service.upper()}_STARTTLS_PORT"] = str(info[service]["starttls_port"])
+        env[f"TK_{service.upper()}_TLS_PORT"] = str(info[service]["tls_port"])
 if "graph_url" in info:
     env["TK_GRAPH_URL"] = info["graph_url"]
 
