@@ -40,6 +40,22 @@
 
 
 /**
+ * How one check went.
+ */
+typedef enum oauthmail_doctor_status {
+  OAUTHMAIL_DOCTOR_STATUS_OK = 0,
+  /**
+   * Works now, but will or may break.
+   */
+  OAUTHMAIL_DOCTOR_STATUS_WARNING = 1,
+  OAUTHMAIL_DOCTOR_STATUS_PROBLEM = 2,
+  /**
+   * Not run: an earlier check failed or it does not apply.
+   */
+  OAUTHMAIL_DOCTOR_STATUS_SKIPPED = 3,
+} oauthmail_doctor_status;
+
+/**
  * What went wrong, in terms of what the user has to change. The numbers are
  * fixed and never reused; they equal the core's `ErrorKind` numbers.
  */
@@ -112,6 +128,16 @@ typedef struct oauthmail_claims oauthmail_claims;
 typedef struct oauthmail_credential oauthmail_credential;
 
 /**
+ * One check's result; owned by its report.
+ */
+typedef struct oauthmail_doctor_finding oauthmail_doctor_finding;
+
+/**
+ * Every check's result, in order. Read-only; free with `oauthmail_doctor_report_free`.
+ */
+typedef struct oauthmail_doctor_report oauthmail_doctor_report;
+
+/**
  * An error: its kind, the provider's own code, a message and a hint.
  *
  * Returned by every fallible function (NULL means success) and owned by the
@@ -130,6 +156,11 @@ typedef struct oauthmail_folder oauthmail_folder;
  * with `oauthmail_folder_list_free`, which also frees its folders.
  */
 typedef struct oauthmail_folder_list oauthmail_folder_list;
+
+/**
+ * A Graph mail client sending as `mailbox`. Thread-safe.
+ */
+typedef struct oauthmail_graph_client oauthmail_graph_client;
 
 /**
  * An IMAP client for one mailbox. It connects on first use, reconnects once
@@ -167,6 +198,11 @@ typedef struct oauthmail_message_summary oauthmail_message_summary;
  * Thread-safe: calls from several threads are serialised.
  */
 typedef struct oauthmail_pop3_client oauthmail_pop3_client;
+
+/**
+ * A provider preset. Read-only: may be used from any thread.
+ */
+typedef struct oauthmail_provider oauthmail_provider;
 
 /**
  * The outcome of a send: Message-ID, the server's queue id and reply, and
@@ -260,6 +296,29 @@ typedef void (*oauthmail_device_code_callback)(const struct oauthmail_device_cod
  */
 typedef void (*oauthmail_open_url_callback)(const char *url,
                                             void *user_data);
+
+/**
+ * Settings of a Graph client. Zero-initialise it (`= {0}`): NULL/false
+ * means the default. Read only during the call.
+ */
+typedef struct oauthmail_graph_options {
+  /**
+   * Graph base URL with version; default `https://graph.microsoft.com/v1.0`.
+   */
+  const char *base_url;
+  /**
+   * Token scope; default `https://graph.microsoft.com/.default`.
+   */
+  const char *scope;
+  /**
+   * A PEM file of extra CAs to trust for Graph.
+   */
+  const char *ca_file;
+  /**
+   * Do not keep a copy in the mailbox's Sent Items (Graph keeps one by default).
+   */
+  bool skip_sent_items;
+} oauthmail_graph_options;
 
 /**
  * Connection settings for `oauthmail_smtp_client_new`,
@@ -548,6 +607,110 @@ struct oauthmail_error *oauthmail_credential_get_fresh_token(const struct oauthm
 void oauthmail_credential_free(struct oauthmail_credential *credential);
 
 /**
+ * Checks a configuration end to end, as `oauthmail doctor` does: gets a
+ * token for `scopes` (`scopes_len` entries; NULL with 0 = the credential's
+ * defaults), checks its audience, roles or scopes and lifetime for
+ * `mailbox`, then logs in with the settings of `smtp`, `imap` and `pop3`
+ * (each may be NULL to skip it; the doctor makes its own connections).
+ * Problems are findings, not errors: the call fails only on bad arguments.
+ * On success `*out` receives a report to free with `oauthmail_doctor_report_free`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_doctor_run(const struct oauthmail_credential *credential,
+                                             const char *mailbox,
+                                             const char *const *scopes,
+                                             size_t scopes_len,
+                                             const struct oauthmail_smtp_client *smtp,
+                                             const struct oauthmail_imap_client *imap,
+                                             const struct oauthmail_pop3_client *pop3,
+                                             struct oauthmail_doctor_report **out);
+
+/**
+ * Whether no check found a problem (warnings allowed); false for NULL.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+bool oauthmail_doctor_report_ok(const struct oauthmail_doctor_report *report);
+
+/**
+ * How many findings the report holds; 0 for NULL.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+size_t oauthmail_doctor_report_count(const struct oauthmail_doctor_report *report);
+
+/**
+ * Finding `index` (0-based), owned by the report; NULL when out of range.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+const struct oauthmail_doctor_finding *oauthmail_doctor_report_get(const struct oauthmail_doctor_report *report,
+                                                                   size_t index);
+
+/**
+ * Frees a report and its findings. NULL is a no-op.
+ *
+ * # Safety
+ * `report` is NULL or a live report, freed once.
+ */
+void oauthmail_doctor_report_free(struct oauthmail_doctor_report *report);
+
+/**
+ * What was checked: `"token"`, `"audience"`, `"permissions"`, `"lifetime"`,
+ * `"smtp"`, `"imap"` or `"pop3"`; NULL for NULL.
+ *
+ * # Safety
+ * `finding` is NULL or from a live report.
+ */
+const char *oauthmail_doctor_finding_check(const struct oauthmail_doctor_finding *finding);
+
+/**
+ * How the check went; `OAUTHMAIL_DOCTOR_STATUS_SKIPPED` for NULL.
+ *
+ * # Safety
+ * `finding` is NULL or from a live report.
+ */
+enum oauthmail_doctor_status oauthmail_doctor_finding_status(const struct oauthmail_doctor_finding *finding);
+
+/**
+ * What was found, in plain words; NULL for NULL.
+ *
+ * # Safety
+ * `finding` is NULL or from a live report.
+ */
+const char *oauthmail_doctor_finding_summary(const struct oauthmail_doctor_finding *finding);
+
+/**
+ * The provider's code when a server refused (`"AADSTS7000215"`, `"5.7.139"`); NULL otherwise.
+ *
+ * # Safety
+ * `finding` is NULL or from a live report.
+ */
+const char *oauthmail_doctor_finding_code(const struct oauthmail_doctor_finding *finding);
+
+/**
+ * How many fix steps (exact commands or portal steps) the finding has.
+ *
+ * # Safety
+ * `finding` is NULL or from a live report.
+ */
+size_t oauthmail_doctor_finding_fix_count(const struct oauthmail_doctor_finding *finding);
+
+/**
+ * Fix step `index`; NULL when out of range.
+ *
+ * # Safety
+ * `finding` is NULL or from a live report.
+ */
+const char *oauthmail_doctor_finding_fix(const struct oauthmail_doctor_finding *finding,
+                                         size_t index);
+
+/**
  * The kind of `error`; `OAUTHMAIL_ERROR_KIND_INTERNAL` when `error` is NULL.
  * (Named `get_kind` because C cannot have a function and a type both called
  * `oauthmail_error_kind`.)
@@ -727,6 +890,59 @@ const uint32_t *oauthmail_uid_list_data(const struct oauthmail_uid_list *list);
  * `list` is NULL or a live list, freed once.
  */
 void oauthmail_uid_list_free(struct oauthmail_uid_list *list);
+
+/**
+ * A client that sends as `mailbox` (a user principal name or id) with
+ * tokens from `credential` (which may be freed afterwards). `options` NULL:
+ * Microsoft's public cloud. On success `*out` receives a handle to free
+ * with `oauthmail_graph_client_free`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_graph_client_new(const char *mailbox,
+                                                   const struct oauthmail_credential *credential,
+                                                   const struct oauthmail_graph_options *options,
+                                                   struct oauthmail_graph_client **out);
+
+/**
+ * Validates and sends `message` (sendMail). `out_report` may be NULL; else
+ * on success it receives a report to free with `oauthmail_send_report_free`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; `message` is not being changed by another thread.
+ */
+struct oauthmail_error *oauthmail_graph_client_send(const struct oauthmail_graph_client *client,
+                                                    const struct oauthmail_message *message,
+                                                    struct oauthmail_send_report **out_report);
+
+/**
+ * Sends `data_len` bytes of RFC 5322 MIME as they are (recipients from its
+ * To/Cc/Bcc). `out_report` as for `oauthmail_graph_client_send`.
+ *
+ * # Safety
+ * `data` is valid for `data_len` bytes; other pointers NULL or valid.
+ */
+struct oauthmail_error *oauthmail_graph_client_send_mime(const struct oauthmail_graph_client *client,
+                                                         const uint8_t *data,
+                                                         size_t data_len,
+                                                         struct oauthmail_send_report **out_report);
+
+/**
+ * Closes the client; later sends fail with `Closed`. The handle must still be freed.
+ *
+ * # Safety
+ * `client` is NULL or a live client.
+ */
+struct oauthmail_error *oauthmail_graph_client_close(const struct oauthmail_graph_client *client);
+
+/**
+ * Frees a client. NULL is a no-op.
+ *
+ * # Safety
+ * `client` is NULL or a live client, freed once, not in use by another thread.
+ */
+void oauthmail_graph_client_free(struct oauthmail_graph_client *client);
 
 /**
  * A client for `host`:`port` that opens `username`'s mailbox (a user's or a
@@ -1127,6 +1343,145 @@ struct oauthmail_error *oauthmail_pop3_client_close(const struct oauthmail_pop3_
  * `client` is NULL or a live client, freed once, not in use by another thread.
  */
 void oauthmail_pop3_client_free(struct oauthmail_pop3_client *client);
+
+/**
+ * The preset named `name`: `"office365"`, `"office365_gcc_high"`,
+ * `"office365_dod"`, `"office365_china"` or `"gmail"`. An unknown name is a
+ * `Config` error. On success `*out` receives a handle to free with
+ * `oauthmail_provider_free`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_provider_new(const char *name,
+                                               struct oauthmail_provider **out);
+
+/**
+ * The preset's name; NULL for NULL.
+ *
+ * # Safety
+ * `provider` is NULL or a live provider.
+ */
+const char *oauthmail_provider_name(const struct oauthmail_provider *provider);
+
+/**
+ * The scope of SMTP, IMAP and POP3 tokens
+ * (`https://outlook.office365.com/.default` for Office 365); NULL for NULL.
+ *
+ * # Safety
+ * `provider` is NULL or a live provider.
+ */
+const char *oauthmail_provider_mail_scope(const struct oauthmail_provider *provider);
+
+/**
+ * The SMTP submission host; NULL for NULL.
+ *
+ * # Safety
+ * `provider` is NULL or a live provider.
+ */
+const char *oauthmail_provider_smtp_host(const struct oauthmail_provider *provider);
+
+/**
+ * The SMTP submission port (587); 0 for NULL.
+ *
+ * # Safety
+ * `provider` is NULL or a live provider.
+ */
+uint16_t oauthmail_provider_smtp_port(const struct oauthmail_provider *provider);
+
+/**
+ * The IMAP host; NULL for NULL.
+ *
+ * # Safety
+ * `provider` is NULL or a live provider.
+ */
+const char *oauthmail_provider_imap_host(const struct oauthmail_provider *provider);
+
+/**
+ * The IMAP port (993); 0 for NULL.
+ *
+ * # Safety
+ * `provider` is NULL or a live provider.
+ */
+uint16_t oauthmail_provider_imap_port(const struct oauthmail_provider *provider);
+
+/**
+ * The POP3 host; NULL for NULL.
+ *
+ * # Safety
+ * `provider` is NULL or a live provider.
+ */
+const char *oauthmail_provider_pop3_host(const struct oauthmail_provider *provider);
+
+/**
+ * The POP3 port (995); 0 for NULL.
+ *
+ * # Safety
+ * `provider` is NULL or a live provider.
+ */
+uint16_t oauthmail_provider_pop3_port(const struct oauthmail_provider *provider);
+
+/**
+ * The Microsoft Graph base URL; NULL when the provider has no Graph (Gmail).
+ *
+ * # Safety
+ * `provider` is NULL or a live provider.
+ */
+const char *oauthmail_provider_graph_url(const struct oauthmail_provider *provider);
+
+/**
+ * Frees a provider. NULL is a no-op.
+ *
+ * # Safety
+ * `provider` is NULL or a live provider, freed once.
+ */
+void oauthmail_provider_free(struct oauthmail_provider *provider);
+
+/**
+ * An SMTP client with the provider's host, port, security and mail scope;
+ * otherwise as `oauthmail_smtp_client_new`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_smtp_client_from_provider(const struct oauthmail_provider *provider,
+                                                            const char *username,
+                                                            const struct oauthmail_credential *credential,
+                                                            struct oauthmail_smtp_client **out);
+
+/**
+ * An IMAP client with the provider's settings; otherwise as `oauthmail_imap_client_new`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_imap_client_from_provider(const struct oauthmail_provider *provider,
+                                                            const char *username,
+                                                            const struct oauthmail_credential *credential,
+                                                            struct oauthmail_imap_client **out);
+
+/**
+ * A POP3 client with the provider's settings; otherwise as `oauthmail_pop3_client_new`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_pop3_client_from_provider(const struct oauthmail_provider *provider,
+                                                            const char *username,
+                                                            const struct oauthmail_credential *credential,
+                                                            struct oauthmail_pop3_client **out);
+
+/**
+ * A Graph client with the provider's Graph URL and scope (a `Config` error
+ * for providers without Graph); otherwise as `oauthmail_graph_client_new`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_graph_client_from_provider(const struct oauthmail_provider *provider,
+                                                             const char *mailbox,
+                                                             const struct oauthmail_credential *credential,
+                                                             struct oauthmail_graph_client **out);
 
 /**
  * The Message-ID (with angle brackets) of a message built with

@@ -24,7 +24,7 @@ use crate::summary::oauthmail_message_list;
 /// UID calls (fetch, flags, move, delete) work on the folder last selected,
 /// searched or listed (INBOX at first).
 pub struct oauthmail_imap_client {
-    inner: Arc<ImapClient>,
+    pub(crate) inner: Arc<ImapClient>,
 }
 
 /// What SELECT reported about a folder.

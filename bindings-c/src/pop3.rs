@@ -17,7 +17,7 @@ use crate::summary::oauthmail_message_list;
 /// is stable). Deletions take effect at `oauthmail_pop3_client_close`.
 /// Thread-safe: calls from several threads are serialised.
 pub struct oauthmail_pop3_client {
-    inner: Arc<Pop3Client>,
+    pub(crate) inner: Arc<Pop3Client>,
 }
 
 /// A client for `host`:`port` that opens `username`'s mailbox with tokens
