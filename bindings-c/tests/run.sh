@@ -70,6 +70,19 @@ done
 "$CC" "${CFLAGS[@]}" bindings-c/tests/test_credentials.c -o "$out/test_credentials.static" \
   "$LIBDIR/liboauthmail.a" "${STATIC_LIBS[@]}"
 
+step "build the example with pkg-config and with CMake (find_package from the build tree)"
+PKG_CONFIG_PATH=$root/bindings-c/pkgconfig
+export PKG_CONFIG_PATH
+# shellcheck disable=SC2046  # pkg-config output is a list of flags
+"$CC" -std=c99 -Wall -Wextra -pedantic -Werror examples/c/send_and_list.c -o "$out/send_and_list" \
+  $(pkg-config --cflags --libs oauthmail)
+if command -v cmake >/dev/null; then
+  cmake -S examples/c -B "$out/cmake-example" -Doauthmail_DIR="$root/bindings-c/cmake" > "$out/cmake.log"
+  cmake --build "$out/cmake-example" >> "$out/cmake.log"
+else
+  echo "cmake not installed: CMake package check skipped"
+fi
+
 export RUST_BACKTRACE=0   # the panic test's backtrace is noise
 failed=0
 run() {
@@ -84,6 +97,12 @@ for t in "${tests[@]}"; do
   run "$t" "$out/$t"
 done
 run "test_credentials (static)" "$out/test_credentials.static"
+run "examples/c/send_and_list (the JavaMail program's job)" env \
+  AZURE_TENANT_ID="$TK_TENANT" AZURE_CLIENT_ID=22222222-2222-2222-2222-222222222222 AZURE_CLIENT_SECRET=test-secret-1 \
+  AZURE_AUTHORITY_HOST="$TK_AUTHORITY" OAUTHMAIL_CA_FILE="$TK_CA" OAUTHMAIL_USER=alice@example.test \
+  OAUTHMAIL_SMTP_HOST="$TK_MAIL_HOST" OAUTHMAIL_SMTP_PORT="$TK_SMTP_STARTTLS_PORT" \
+  OAUTHMAIL_IMAP_HOST="$TK_MAIL_HOST" OAUTHMAIL_IMAP_PORT="$TK_IMAP_STARTTLS_PORT" \
+  "$out/send_and_list"
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=23
 for t in "${tests[@]}"; do
   run "$t (ASan+LSan)" "$out/$t.asan"
