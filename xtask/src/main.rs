@@ -1,6 +1,7 @@
-//! `cargo xtask codegen [--check]`: regenerates `include/oauthmail.h` from the
-//! C binding crate with the pinned cbindgen; `--check` fails instead of
-//! writing when the checked-in header differs.
+//! `cargo xtask codegen [--check]`: regenerates the checked-in files that
+//! derive from the code: `include/oauthmail.h` (from the C binding crate, with
+//! the pinned cbindgen) and the version lines of the pkg-config and CMake
+//! files. `--check` fails instead of writing when any of them differs.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,22 +32,59 @@ fn workspace_root() -> PathBuf {
 }
 
 fn codegen(root: &Path, check: bool) -> Result<(), String> {
-    let header_path = root.join("include/oauthmail.h");
-    let header = c_header(root)?;
-    let current = std::fs::read(&header_path).unwrap_or_default();
-    if current == header {
-        println!("{} is up to date", header_path.display());
-        return Ok(());
+    let files = [
+        ("include/oauthmail.h", c_header(root)?),
+        (
+            "bindings-c/pkgconfig/oauthmail.pc",
+            with_version(root, "bindings-c/pkgconfig/oauthmail.pc", "Version: ", "")?,
+        ),
+        (
+            "bindings-c/cmake/oauthmailConfigVersion.cmake",
+            with_version(root, "bindings-c/cmake/oauthmailConfigVersion.cmake", "set(PACKAGE_VERSION \"", "\")")?,
+        ),
+    ];
+    let mut stale = Vec::new();
+    for (rel, content) in files {
+        let path = root.join(rel);
+        if std::fs::read(&path).unwrap_or_default() == content {
+            continue;
+        }
+        if check {
+            stale.push(rel);
+        } else {
+            std::fs::write(&path, content).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            println!("wrote {rel}");
+        }
     }
-    if check {
+    if !stale.is_empty() {
         return Err(format!(
-            "{} differs from what the C binding crate generates; run `cargo xtask codegen` and commit the result",
-            header_path.display()
+            "out of date (the code generates something else): {}; run `cargo xtask codegen` and commit the result",
+            stale.join(", ")
         ));
     }
-    std::fs::write(&header_path, header).map_err(|e| format!("cannot write {}: {e}", header_path.display()))?;
-    println!("wrote {}", header_path.display());
+    println!("generated files are up to date");
     Ok(())
+}
+
+/// `rel` with the line starting `prefix` set to `prefix<version>suffix`.
+fn with_version(root: &Path, rel: &str, prefix: &str, suffix: &str) -> Result<Vec<u8>, String> {
+    let path = root.join(rel);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let version = env!("CARGO_PKG_VERSION");
+    let mut found = false;
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if line.starts_with(prefix) {
+            found = true;
+            out.push_str(&format!("{prefix}{version}{suffix}\n"));
+        } else {
+            out.push_str(line);
+        }
+    }
+    if !found {
+        return Err(format!("{rel} has no line starting with `{prefix}`"));
+    }
+    Ok(out.into_bytes())
 }
 
 /// The header cbindgen makes from `bindings-c`, with the version macros of the workspace.
