@@ -2,6 +2,7 @@
    the test kit, and against the real Postfix/Dovecot stack when the
    MAILSTACK_* environment is set. */
 #define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -297,6 +298,30 @@ static void read_over_pop3(const struct stack *st, const oauthmail_credential *b
     oauthmail_pop3_client_free(pop3);
 }
 
+/* One IMAP client shared by several threads: calls are serialised. */
+static void *list_thread(void *client) {
+    oauthmail_message_list *list = NULL;
+    oauthmail_error *err = oauthmail_imap_client_list_messages(client, "INBOX", NULL, &list);
+    int ok = err == NULL && list != NULL;
+    oauthmail_error_free(err);
+    oauthmail_message_list_free(list);
+    return ok ? client : NULL;
+}
+
+static void shared_imap_client(const struct stack *st, const oauthmail_credential *bob) {
+    oauthmail_mail_options o = mail_options(st, "tls");
+    oauthmail_imap_client *imap = NULL;
+    pthread_t threads[4];
+    int i;
+    if (!EXPECT_OK(oauthmail_imap_client_new(st->host, st->imaps_port, "bob@example.test", bob, &o, &imap))) return;
+    for (i = 0; i < 4; i++) CHECK(pthread_create(&threads[i], NULL, list_thread, imap) == 0);
+    for (i = 0; i < 4; i++) {
+        void *result = NULL;
+        CHECK(pthread_join(threads[i], &result) == 0 && result == imap);
+    }
+    oauthmail_imap_client_free(imap);
+}
+
 static void run_stack(const struct stack *st, const oauthmail_credential *alice, const oauthmail_credential *bob) {
     char subject[160], raw_subject[160];
     printf("-- %s\n", st->name);
@@ -305,6 +330,7 @@ static void run_stack(const struct stack *st, const oauthmail_credential *alice,
     send_messages(st, alice, subject, raw_subject);
     read_over_pop3(st, bob, raw_subject);
     read_over_imap(st, bob, subject);
+    shared_imap_client(st, bob);
 }
 
 /* Kit-only: error kinds that need fault injection or the kit's refusals. */
