@@ -2,6 +2,11 @@
 //! (`POST {base}/users/{mailbox}/sendMail`), for tenants where SMTP AUTH is
 //! switched off. A [`Message`] goes as Graph's JSON message; raw RFC 5322
 //! bytes go as MIME (base64 in a `text/plain` body, as Graph requires).
+//! Reading (list, fetch, mark read, move, delete) is in [`read`].
+
+mod read;
+
+pub use read::{GraphListOptions, GraphMessagePages};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,6 +15,8 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
+
+use reqwest::blocking::{Client, RequestBuilder};
 
 use crate::http::{HttpClient, HttpOptions, HttpResponse, RetryPolicy};
 use crate::message::parse_mailbox;
@@ -43,20 +50,34 @@ impl GraphConfig {
             base_url: GRAPH_URL.into(),
             scope: GRAPH_SCOPE.into(),
             ca: TlsTrust::system(),
-            // A sendMail that may have reached Graph is never repeated.
+            // A sendMail (or move, delete) that may have reached Graph is never
+            // repeated; reads are retried with the same limits (see `read`).
             http: HttpOptions { retry: RetryPolicy::non_idempotent(), ..HttpOptions::default() },
             save_to_sent_items: true,
         }
     }
 }
 
-/// Sends mail through Microsoft Graph. `Send + Sync`.
+/// Sends and reads mail through Microsoft Graph. `Send + Sync`.
 pub struct GraphMailClient {
     config: GraphConfig,
+    /// `{base}/users/{mailbox}`.
+    user_url: url::Url,
     send_url: String,
     credential: Arc<dyn TokenCredential>,
+    /// For requests that change something (`config.http.retry`).
     http: HttpClient,
+    /// For reads, which may always be repeated.
+    read_http: HttpClient,
     closed: AtomicBool,
+}
+
+/// What a request does, for its error message and hint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    Send,
+    Read,
+    Write,
 }
 
 impl std::fmt::Debug for GraphMailClient {
@@ -78,13 +99,24 @@ impl GraphMailClient {
         if url.scheme() != "https" {
             return Err(Error::config("the Graph base URL must use https"));
         }
-        url.path_segments_mut().map_err(|_| Error::config("the Graph base URL cannot have a path"))?.extend([
-            "users",
-            config.mailbox.as_str(),
-            "sendMail",
-        ]);
+        url.path_segments_mut()
+            .map_err(|_| Error::config("the Graph base URL cannot have a path"))?
+            .extend(["users", config.mailbox.as_str()]);
+        let mut send_url = url.clone();
+        send_url.path_segments_mut().map_err(|_| Error::internal("Graph URL"))?.push("sendMail");
         let http = HttpClient::new(&config.ca, &config.http)?;
-        Ok(GraphMailClient { send_url: url.into(), config, credential, http, closed: AtomicBool::new(false) })
+        let read_options =
+            HttpOptions { retry: RetryPolicy { idempotent: true, ..config.http.retry.clone() }, ..config.http.clone() };
+        let read_http = HttpClient::new(&config.ca, &read_options)?;
+        Ok(GraphMailClient {
+            user_url: url,
+            send_url: send_url.into(),
+            config,
+            credential,
+            http,
+            read_http,
+            closed: AtomicBool::new(false),
+        })
     }
 
     /// The provider's Graph URL and scope (Microsoft clouds only).
@@ -133,35 +165,46 @@ impl GraphMailClient {
         self.closed.store(true, Ordering::SeqCst);
     }
 
-    /// POSTs to sendMail; a 401 gets one retry with a fresh token. The default
-    /// retry policy resends only what Graph did not process (429, 503, or a
-    /// connection that never opened), so a message is never sent twice.
+    /// POSTs to sendMail. The default retry policy resends only what Graph
+    /// did not process (429, 503, or a connection that never opened), so a
+    /// message is never sent twice.
     fn post(&self, body: &[u8], content_type: &str) -> Result<()> {
-        if self.closed.load(Ordering::SeqCst) {
-            return Err(Error::closed("Graph mail client"));
-        }
-        let scopes = [self.config.scope.as_str()];
-        let token = self.credential.get_token(&scopes)?;
-        let resp = self.post_with(&token, body, content_type)?;
-        let resp = if resp.status == 401 {
-            tracing::debug!("Graph refused the token; fetching a fresh one");
-            self.post_with(&self.credential.get_fresh_token(&scopes)?, body, content_type)?
-        } else {
-            resp
-        };
-        match resp.status {
-            200..=299 => Ok(()),
-            _ => Err(map_graph_error(&resp)),
-        }
-    }
-
-    fn post_with(&self, token: &AccessToken, body: &[u8], content_type: &str) -> Result<HttpResponse> {
-        self.http.send("Microsoft Graph sendMail", |c| {
+        self.call("sendMail", Access::Send, |c, token| {
             c.post(&self.send_url)
                 .bearer_auth(token.token().expose())
                 .header(reqwest::header::CONTENT_TYPE, content_type)
                 .body(body.to_vec())
-        })
+        })?;
+        Ok(())
+    }
+
+    /// Sends the request built by `build` with a token; a 401 gets one retry
+    /// with a fresh token. Reads use the idempotent retry policy, the rest
+    /// the configured one. Any status but 2xx becomes an error.
+    fn call(
+        &self,
+        what: &str,
+        access: Access,
+        build: impl Fn(&Client, &AccessToken) -> RequestBuilder,
+    ) -> Result<HttpResponse> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(Error::closed("Graph mail client"));
+        }
+        let http = if access == Access::Read { &self.read_http } else { &self.http };
+        let scopes = [self.config.scope.as_str()];
+        let label = format!("Microsoft Graph {what}");
+        let send = |token: &AccessToken| http.send(&label, |c| build(c, token));
+        let resp = send(&self.credential.get_token(&scopes)?)?;
+        let resp = if resp.status == 401 {
+            tracing::debug!("Graph refused the token; fetching a fresh one");
+            send(&self.credential.get_fresh_token(&scopes)?)?
+        } else {
+            resp
+        };
+        match resp.status {
+            200..=299 => Ok(resp),
+            _ => Err(map_graph_error(&resp, what, access)),
+        }
     }
 }
 
@@ -254,15 +297,28 @@ fn graph_message(m: &Message) -> Result<Value> {
 }
 
 /// Maps Graph's `{"error":{"code","message"}}` to kind, code and hint.
-fn map_graph_error(resp: &HttpResponse) -> Error {
+fn map_graph_error(resp: &HttpResponse, what: &str, access: Access) -> Error {
     let json: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
     let code = json["error"]["code"].as_str().unwrap_or("").to_owned();
     let text = json["error"]["message"].as_str().unwrap_or("").to_owned();
-    let message = format!("Microsoft Graph sendMail failed: HTTP {} {code}: {text}", resp.status);
-    let (kind, hint) = match (resp.status, code.as_str()) {
-        (429, _) => {
-            (ErrorKind::Throttled, "Graph is throttling this mailbox or app: wait for Retry-After, then send again.")
+    let message = format!("Microsoft Graph {what} failed: HTTP {} {code}: {text}", resp.status);
+    let denied = match access {
+        Access::Send => {
+            "Grant the app the Mail.Send application permission with admin consent, and if an application access \
+             policy (New-ApplicationAccessPolicy) or RBAC for Applications limits the app, include this mailbox."
         }
+        Access::Read => {
+            "Grant the app the Mail.Read (or Mail.ReadWrite) application permission with admin consent, and if an \
+             application access policy (New-ApplicationAccessPolicy) or RBAC for Applications limits the app, include \
+             this mailbox."
+        }
+        Access::Write => {
+            "Grant the app the Mail.ReadWrite application permission with admin consent, and if an application access \
+             policy (New-ApplicationAccessPolicy) or RBAC for Applications limits the app, include this mailbox."
+        }
+    };
+    let (kind, hint) = match (resp.status, code.as_str()) {
+        (429, _) => (ErrorKind::Throttled, "Graph is throttling this mailbox or app: wait for Retry-After, then try again."),
         (401, _) => (
             ErrorKind::Auth,
             "The token must be for Microsoft Graph: request the scope https://graph.microsoft.com/.default.",
@@ -271,15 +327,18 @@ fn map_graph_error(resp: &HttpResponse) -> Error {
             ErrorKind::Permission,
             "The mailbox may not send as this From address: grant Send As (Add-RecipientPermission) or send from the mailbox itself.",
         ),
-        (_, "ErrorAccessDenied") | (403, _) => (
-            ErrorKind::Permission,
-            "Grant the app the Mail.Send application permission with admin consent, and if an application access \
-             policy (New-ApplicationAccessPolicy) or RBAC for Applications limits the app, include this mailbox.",
-        ),
+        (_, "ErrorAccessDenied") | (403, _) => (ErrorKind::Permission, denied),
         (_, "MailboxNotEnabledForRESTAPI" | "MailboxNotSupportedForRESTAPI") => (
             ErrorKind::Permission,
             "The mailbox is not in Exchange Online (on-premises, inactive or unlicensed): license it, or use SMTP.",
         ),
+        (_, "ErrorItemNotFound") => (
+            ErrorKind::Config,
+            "No such message or folder: list the folder again (a moved message gets a new id).",
+        ),
+        (_, "ErrorInvalidIdMalformed") => {
+            (ErrorKind::Config, "This is not a Graph id: use the id that list_messages gives.")
+        }
         (404, _) | (_, "ErrorInvalidUser") => {
             (ErrorKind::Config, "No such mailbox: check the mailbox address given to GraphMailClient.")
         }
@@ -287,7 +346,10 @@ fn map_graph_error(resp: &HttpResponse) -> Error {
             ErrorKind::Message,
             "The message is too large for sendMail (4 MB per request): send large attachments over SMTP.",
         ),
-        (400, _) => (ErrorKind::Message, "Graph refused the message: check the addresses, attachments and headers."),
+        (400, _) if access == Access::Send => {
+            (ErrorKind::Message, "Graph refused the message: check the addresses, attachments and headers.")
+        }
+        (400, _) => (ErrorKind::Protocol, "Graph refused the request; see its error message."),
         (500..=599, _) => (ErrorKind::Network, "Microsoft Graph had a temporary failure: retry later."),
         _ => (ErrorKind::Protocol, "See Graph's error message."),
     };
@@ -308,25 +370,29 @@ mod tests {
         HttpResponse { status, headers: HeaderMap::new(), body: body.as_bytes().to_vec() }
     }
 
+    fn map_graph_error_send(resp: &HttpResponse) -> Error {
+        map_graph_error(resp, "sendMail", Access::Send)
+    }
+
     #[test]
     fn graph_errors_get_kind_code_and_hint() {
-        let e = map_graph_error(&resp(
+        let e = map_graph_error_send(&resp(
             403,
             r#"{"error":{"code":"ErrorAccessDenied","message":"Access is denied. Check credentials and try again."}}"#,
         ));
         assert_eq!((e.kind(), e.code()), (ErrorKind::Permission, Some("ErrorAccessDenied")));
         assert!(e.hint().unwrap().contains("Mail.Send") && e.hint().unwrap().contains("application access policy"));
-        let e = map_graph_error(&resp(
+        let e = map_graph_error_send(&resp(
             404,
             r#"{"error":{"code":"MailboxNotEnabledForRESTAPI","message":"The mailbox is either inactive, soft-deleted, or is hosted on-premise."}}"#,
         ));
         assert_eq!((e.kind(), e.code()), (ErrorKind::Permission, Some("MailboxNotEnabledForRESTAPI")));
         let mut r = resp(429, r#"{"error":{"code":"ApplicationThrottled","message":"Too many requests"}}"#);
         r.headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        let e = map_graph_error(&r);
+        let e = map_graph_error_send(&r);
         assert_eq!(e.kind(), ErrorKind::Throttled);
         assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
-        let e = map_graph_error(&resp(502, "<html>bad gateway</html>"));
+        let e = map_graph_error_send(&resp(502, "<html>bad gateway</html>"));
         assert_eq!((e.kind(), e.code()), (ErrorKind::Network, Some("502")));
     }
 

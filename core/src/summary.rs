@@ -41,6 +41,9 @@ pub struct MessageSummary {
     pub has_attachments: bool,
     /// POP3's unique id (UIDL); `None` for IMAP.
     pub uidl: Option<String>,
+    /// Microsoft Graph's message id (its `uid` is 0); serialized only when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 
 impl MessageSummary {
