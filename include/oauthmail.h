@@ -113,6 +113,13 @@ typedef enum oauthmail_error_kind {
 typedef struct oauthmail_access_token oauthmail_access_token;
 
 /**
+ * One sign-in in progress (authorization code + PKCE): the URL to open and
+ * what the redirect must match. Read-only; free with
+ * `oauthmail_authorization_request_free`.
+ */
+typedef struct oauthmail_authorization_request oauthmail_authorization_request;
+
+/**
  * The claims of an access token. Read-only: its getters may be called from
  * any thread. Strings are owned by the handle; absent claims give NULL.
  */
@@ -570,6 +577,64 @@ struct oauthmail_error *oauthmail_authorization_code_credential_sign_in(const st
                                                                         oauthmail_open_url_callback open_url,
                                                                         void *user_data,
                                                                         struct oauthmail_access_token **out);
+
+/**
+ * For programs that handle the redirect themselves (web apps): a new
+ * sign-in request for `redirect_uri` (http or https) and `scopes`
+ * (`scopes_len` entries; NULL with 0 = the defaults), with a fresh `state`
+ * and PKCE challenge. Open `oauthmail_authorization_request_url`, then pass
+ * the redirect's `code` and `state` to
+ * `oauthmail_authorization_code_credential_exchange`. On success `*out`
+ * receives a request to free with `oauthmail_authorization_request_free`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_authorization_code_credential_authorize_url(const struct oauthmail_credential *credential,
+                                                                              const char *redirect_uri,
+                                                                              const char *const *scopes,
+                                                                              size_t scopes_len,
+                                                                              struct oauthmail_authorization_request **out);
+
+/**
+ * The URL to open in a browser, owned by `request`; NULL for NULL.
+ *
+ * # Safety
+ * `request` is NULL or a live request.
+ */
+const char *oauthmail_authorization_request_url(const struct oauthmail_authorization_request *request);
+
+/**
+ * The `state` the redirect must carry back, owned by `request`; NULL for NULL.
+ *
+ * # Safety
+ * `request` is NULL or a live request.
+ */
+const char *oauthmail_authorization_request_state(const struct oauthmail_authorization_request *request);
+
+/**
+ * Frees a request (and its PKCE verifier). NULL is a no-op.
+ *
+ * # Safety
+ * `request` is NULL or a live request, freed once.
+ */
+void oauthmail_authorization_request_free(struct oauthmail_authorization_request *request);
+
+/**
+ * Redeems the `code` and `state` the redirect brought for `request`: an
+ * `Auth` error when `state` does not match (a reply to another sign-in).
+ * On success `*out` receives the token (free with
+ * `oauthmail_access_token_free`) and later `get_token` calls use the
+ * refresh token.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_authorization_code_credential_exchange(const struct oauthmail_credential *credential,
+                                                                         const struct oauthmail_authorization_request *request,
+                                                                         const char *code,
+                                                                         const char *state,
+                                                                         struct oauthmail_access_token **out);
 
 /**
  * A token for `scopes` (`scopes_len` entries; NULL with 0 = the credential's

@@ -1,10 +1,12 @@
 //! Credentials: one opaque `oauthmail_credential` handle for every way of
 //! getting a token, made by one constructor per credential type.
 
-use std::ffi::{c_char, c_void};
+use std::ffi::{CString, c_char, c_void};
+use std::ptr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use oauthmail_core::credential::AuthorizationRequest;
 use oauthmail_core::{
     AuthorizationCodeCredential, ClientCertificateCredential, ClientSecretCredential, CredentialOptions,
     DeviceCodeCredential, DeviceCodeInfo, Error, RefreshTokenCredential, Result, Secret, StaticTokenCredential,
@@ -12,7 +14,7 @@ use oauthmail_core::{
 };
 
 use crate::boundary::{
-    bytes_arg, c_string, ffi, free_handle, handle, into_handle, opt_path_arg, opt_str_arg, out_arg, str_arg,
+    bytes_arg, c_string, ffi, free_handle, getter, handle, into_handle, opt_path_arg, opt_str_arg, out_arg, str_arg,
     str_array_arg, write_out,
 };
 use crate::error::oauthmail_error;
@@ -426,11 +428,7 @@ pub unsafe extern "C" fn oauthmail_authorization_code_credential_sign_in(
     ffi(|| {
         out_arg(out, "out")?;
         // SAFETY: NULL or live per the contract.
-        let credential = unsafe { handle(credential, "credential") }?;
-        let c = credential.auth_code.as_ref().ok_or_else(|| {
-            Error::config("this credential is not an authorization-code credential")
-                .with_hint("Make it with oauthmail_authorization_code_credential_new.")
-        })?;
+        let c = unsafe { auth_code(credential) }?;
         let open_url = open_url.ok_or_else(|| Error::config("`open_url` is NULL"))?;
         // SAFETY: valid or NULL per the contract.
         let scopes = unsafe { str_array_arg(scopes, scopes_len, "scopes") }?;
@@ -439,6 +437,130 @@ pub unsafe extern "C" fn oauthmail_authorization_code_credential_sign_in(
             // SAFETY: the caller's callback and user_data; `url` lives until it returns.
             unsafe { open_url(url.as_ptr(), user_data) };
         })?;
+        let token = oauthmail_access_token::new(token)?;
+        // SAFETY: checked above.
+        unsafe { write_out(out, into_handle(token)) };
+        Ok(())
+    })
+}
+
+/// One sign-in in progress (authorization code + PKCE): the URL to open and
+/// what the redirect must match. Read-only; free with
+/// `oauthmail_authorization_request_free`.
+pub struct oauthmail_authorization_request {
+    inner: AuthorizationRequest,
+    url: CString,
+    state: CString,
+}
+
+/// The authorization-code credential behind a handle.
+///
+/// # Safety
+/// `credential` is NULL or a live credential.
+unsafe fn auth_code<'a>(credential: *const oauthmail_credential) -> Result<&'a AuthorizationCodeCredential> {
+    // SAFETY: forwarded contract.
+    unsafe { handle(credential, "credential") }?.auth_code.as_deref().ok_or_else(|| {
+        Error::config("this credential is not an authorization-code credential")
+            .with_hint("Make it with oauthmail_authorization_code_credential_new.")
+    })
+}
+
+/// For programs that handle the redirect themselves (web apps): a new
+/// sign-in request for `redirect_uri` (http or https) and `scopes`
+/// (`scopes_len` entries; NULL with 0 = the defaults), with a fresh `state`
+/// and PKCE challenge. Open `oauthmail_authorization_request_url`, then pass
+/// the redirect's `code` and `state` to
+/// `oauthmail_authorization_code_credential_exchange`. On success `*out`
+/// receives a request to free with `oauthmail_authorization_request_free`.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn oauthmail_authorization_code_credential_authorize_url(
+    credential: *const oauthmail_credential,
+    redirect_uri: *const c_char,
+    scopes: *const *const c_char,
+    scopes_len: usize,
+    out: *mut *mut oauthmail_authorization_request,
+) -> *mut oauthmail_error {
+    ffi(|| {
+        out_arg(out, "out")?;
+        // SAFETY: forwarded contract.
+        let request = unsafe {
+            auth_code(credential)?
+                .authorize_url(str_arg(redirect_uri, "redirect_uri")?, &str_array_arg(scopes, scopes_len, "scopes")?)
+        }?;
+        let handle = oauthmail_authorization_request {
+            url: c_string(&request.url),
+            state: c_string(&request.state),
+            inner: request,
+        };
+        // SAFETY: checked above.
+        unsafe { write_out(out, into_handle(handle)) };
+        Ok(())
+    })
+}
+
+/// The URL to open in a browser, owned by `request`; NULL for NULL.
+///
+/// # Safety
+/// `request` is NULL or a live request.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn oauthmail_authorization_request_url(
+    request: *const oauthmail_authorization_request,
+) -> *const c_char {
+    // SAFETY: forwarded contract.
+    unsafe { getter(request, ptr::null(), |r| r.url.as_ptr()) }
+}
+
+/// The `state` the redirect must carry back, owned by `request`; NULL for NULL.
+///
+/// # Safety
+/// `request` is NULL or a live request.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn oauthmail_authorization_request_state(
+    request: *const oauthmail_authorization_request,
+) -> *const c_char {
+    // SAFETY: forwarded contract.
+    unsafe { getter(request, ptr::null(), |r| r.state.as_ptr()) }
+}
+
+/// Frees a request (and its PKCE verifier). NULL is a no-op.
+///
+/// # Safety
+/// `request` is NULL or a live request, freed once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn oauthmail_authorization_request_free(request: *mut oauthmail_authorization_request) {
+    // SAFETY: NULL or ours, freed once, per the contract.
+    crate::boundary::ffi_value((), || unsafe { free_handle(request) })
+}
+
+/// Redeems the `code` and `state` the redirect brought for `request`: an
+/// `Auth` error when `state` does not match (a reply to another sign-in).
+/// On success `*out` receives the token (free with
+/// `oauthmail_access_token_free`) and later `get_token` calls use the
+/// refresh token.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn oauthmail_authorization_code_credential_exchange(
+    credential: *const oauthmail_credential,
+    request: *const oauthmail_authorization_request,
+    code: *const c_char,
+    state: *const c_char,
+    out: *mut *mut oauthmail_access_token,
+) -> *mut oauthmail_error {
+    ffi(|| {
+        out_arg(out, "out")?;
+        // SAFETY: forwarded contract.
+        let token = unsafe {
+            auth_code(credential)?.exchange(
+                &handle(request, "request")?.inner,
+                str_arg(code, "code")?,
+                str_arg(state, "state")?,
+            )
+        }?;
         let token = oauthmail_access_token::new(token)?;
         // SAFETY: checked above.
         unsafe { write_out(out, into_handle(token)) };

@@ -333,6 +333,90 @@ static void test_authorization_code(void) {
     oauthmail_credential_free(cred);
 }
 
+/* Copies the value of query parameter `name` from `url` into `out`. */
+static int query_param(const char *url, const char *name, char *out, size_t cap) {
+    char key[32];
+    const char *p, *end;
+    snprintf(key, sizeof key, "%s=", name);
+    p = strstr(url, key);
+    if (p == NULL) return 0;
+    p += strlen(key);
+    end = strchr(p, '&');
+    if (end == NULL) end = p + strlen(p);
+    if ((size_t)(end - p) >= cap) return 0;
+    memcpy(out, p, (size_t)(end - p));
+    out[end - p] = '\0';
+    return 1;
+}
+
+/* The web-app flow: the program gets the redirect itself (here: curl does the
+   request without following the redirect) and hands code and state over. */
+static void test_authorization_code_manual(void) {
+    oauthmail_credential_options o = kit_options();
+    oauthmail_credential *cred = NULL;
+    oauthmail_authorization_request *req = NULL;
+    oauthmail_access_token *t = NULL;
+    char cmd[4096], location[2048], code[512], state[128];
+    FILE *p;
+    size_t n;
+    if (!EXPECT_OK(oauthmail_authorization_code_credential_new(tenant, PUBLIC_APP, &o, &cred))) return;
+    if (!EXPECT_OK(oauthmail_authorization_code_credential_authorize_url(cred, "http://127.0.0.1/callback", NULL, 0,
+                                                                         &req))) {
+        oauthmail_credential_free(cred);
+        return;
+    }
+    CHECK(strstr(oauthmail_authorization_request_url(req), "code_challenge_method=S256") != NULL);
+    CHECK(strlen(oauthmail_authorization_request_state(req)) > 10);
+    snprintf(cmd, sizeof cmd, "curl -s -o /dev/null -w '%%{redirect_url}' --cacert '%s' '%s'", ca_file,
+             oauthmail_authorization_request_url(req));
+    p = popen(cmd, "r");
+    n = p ? fread(location, 1, sizeof location - 1, p) : 0;
+    if (p) pclose(p);
+    location[n] = '\0';
+    CHECK(query_param(location, "code", code, sizeof code) && query_param(location, "state", state, sizeof state));
+    CHECK(strcmp(state, oauthmail_authorization_request_state(req)) == 0);
+    /* A reply with another state is refused before the code is redeemed. */
+    EXPECT_ERROR(oauthmail_authorization_code_credential_exchange(cred, req, code, "forged-state", &t),
+                 OAUTHMAIL_ERROR_KIND_AUTH, NULL, 1);
+    CHECK(t == NULL);
+    if (EXPECT_OK(oauthmail_authorization_code_credential_exchange(cred, req, code, state, &t))) {
+        oauthmail_access_token_free(t);
+        check_token(cred, "alice@example.test", 1);
+    }
+    EXPECT_ERROR(oauthmail_authorization_code_credential_authorize_url(cred, "ftp://x", NULL, 0, &req),
+                 OAUTHMAIL_ERROR_KIND_CONFIG, NULL, 0);
+    CHECK(oauthmail_authorization_request_url(NULL) == NULL);
+    oauthmail_authorization_request_free(req);
+    oauthmail_authorization_request_free(NULL);
+    oauthmail_credential_free(cred);
+}
+
+/* Secrets never appear in what an error says. */
+static void test_no_secret_in_errors(void) {
+    static const char secret[] = "Zq8~distinctive-secret-value";
+    oauthmail_credential_options o = kit_options();
+    oauthmail_credential *cred = NULL;
+    oauthmail_access_token *t = NULL;
+    if (EXPECT_OK(oauthmail_client_secret_credential_new(tenant, CONFIDENTIAL_APP, secret, &o, &cred))) {
+        oauthmail_error *e = oauthmail_credential_get_token(cred, NULL, 0, &t);
+        char *line = oauthmail_error_describe(e);
+        CHECK(e != NULL && line != NULL && strstr(line, "AADSTS7000215") != NULL);
+        CHECK(line != NULL && strstr(line, secret) == NULL && strstr(line, "distinctive") == NULL);
+        oauthmail_string_free(line);
+        oauthmail_error_free(e);
+        oauthmail_credential_free(cred);
+    }
+    if (EXPECT_OK(oauthmail_username_password_credential_new(tenant, PUBLIC_APP, "alice@example.test", secret, &o,
+                                                             &cred))) {
+        oauthmail_error *e = oauthmail_credential_get_token(cred, NULL, 0, &t);
+        char *line = oauthmail_error_describe(e);
+        CHECK(e != NULL && line != NULL && strstr(line, "distinctive") == NULL);
+        oauthmail_string_free(line);
+        oauthmail_error_free(e);
+        oauthmail_credential_free(cred);
+    }
+}
+
 static void test_static_token(void) {
     oauthmail_credential_options o = kit_options();
     oauthmail_credential *app = NULL, *cred = NULL;
@@ -407,6 +491,8 @@ int main(void) {
     test_refresh_token();
     test_device_code();
     test_authorization_code();
+    test_authorization_code_manual();
+    test_no_secret_in_errors();
     test_static_token();
     test_threads();
     return check_summary("test_credentials");

@@ -62,7 +62,9 @@ fn codegen(root: &Path, check: bool) -> Result<(), String> {
             stale.join(", ")
         ));
     }
-    println!("generated files are up to date");
+    if check {
+        println!("generated files are up to date");
+    }
     Ok(())
 }
 
