@@ -220,6 +220,35 @@ static void test_transport_errors(void) {
     }
 }
 
+/* Clears queued faults, so that later tests see a normal kit. */
+static int curl_clear_faults(void) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "curl -sf -o /dev/null --cacert '%s' -X DELETE '%s/faults'", ca_file,
+             need_env("TK_CONTROL_URL"));
+    return system(cmd);
+}
+
+/* Queues a fault at the kit's control endpoint (through curl); 0 on success. */
+static int kit_fault(const char *json) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "curl -sf -o /dev/null --cacert '%s' -H 'Content-Type: application/json' -d '%s' '%s/faults'",
+             ca_file, json, need_env("TK_CONTROL_URL"));
+    return system(cmd);
+}
+
+/* A reply that is not JSON: Protocol, and the body is not quoted. */
+static void test_protocol_error(void) {
+    oauthmail_credential_options o = kit_options();
+    oauthmail_credential *cred = NULL;
+    oauthmail_access_token *t = NULL;
+    if (EXPECT_OK(oauthmail_client_secret_credential_new(tenant, CONFIDENTIAL_APP, CONFIDENTIAL_SECRET, &o, &cred))) {
+        CHECK(kit_fault("{\"fault\":\"malformed_json\",\"count\":5}") == 0);
+        EXPECT_ERROR(oauthmail_credential_get_token(cred, NULL, 0, &t), OAUTHMAIL_ERROR_KIND_PROTOCOL, NULL, 0);
+        CHECK(curl_clear_faults() == 0);
+        oauthmail_credential_free(cred);
+    }
+}
+
 static void test_certificate(void) {
     oauthmail_credential_options o = kit_options();
     oauthmail_credential *cred = NULL;
@@ -486,6 +515,7 @@ int main(void) {
     test_null_and_invalid_arguments();
     test_client_secret();
     test_transport_errors();
+    test_protocol_error();
     test_certificate();
     test_username_password();
     test_refresh_token();

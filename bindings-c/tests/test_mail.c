@@ -358,6 +358,14 @@ static void kit_errors(const struct stack *st, const oauthmail_credential *alice
         EXPECT_ERROR(oauthmail_smtp_client_send(smtp, msg, NULL), OAUTHMAIL_ERROR_KIND_PERMISSION, "5.2.252", 1);
         oauthmail_smtp_client_free(smtp);
     }
+    /* A server slower than the client's timeout_ms: Timeout. */
+    o.timeout_ms = 300;
+    if (EXPECT_OK(oauthmail_smtp_client_new(st->host, st->smtps_port, "alice@example.test", alice, &o, &smtp))) {
+        CHECK(kit_control("faults", "{\"target\":\"smtp\",\"fault\":\"slow\",\"delay_ms\":3000,\"count\":1}") == 0);
+        EXPECT_ERROR(oauthmail_smtp_client_send(smtp, msg, NULL), OAUTHMAIL_ERROR_KIND_TIMEOUT, NULL, 1);
+        oauthmail_smtp_client_free(smtp);
+    }
+    o.timeout_ms = 0;
     oauthmail_message_free(msg);
     /* The server's certificate is not trusted without its CA. */
     o.ca_file = NULL;
