@@ -1335,6 +1335,15 @@ struct oauthmail_error *oauthmail_pop3_client_new(const char *host,
                                                   struct oauthmail_pop3_client **out);
 
 /**
+ * Connects and logs in now (otherwise the first call does), to report a
+ * wrong setting early.
+ *
+ * # Safety
+ * `client` is NULL or a live client.
+ */
+struct oauthmail_error *oauthmail_pop3_client_connect(const struct oauthmail_pop3_client *client);
+
+/**
  * The number of messages and their total size in bytes (STAT); each
  * out-parameter may be NULL.
  *
@@ -1657,6 +1666,15 @@ struct oauthmail_error *oauthmail_smtp_client_new(const char *host,
                                                   const struct oauthmail_credential *credential,
                                                   const struct oauthmail_mail_options *options,
                                                   struct oauthmail_smtp_client **out);
+
+/**
+ * Connects and logs in now (otherwise the first send does), to report a
+ * wrong setting early.
+ *
+ * # Safety
+ * `client` is NULL or a live client.
+ */
+struct oauthmail_error *oauthmail_smtp_client_connect(const struct oauthmail_smtp_client *client);
 
 /**
  * Validates and sends `message`. A `Message` error (bad address, header

@@ -73,6 +73,17 @@ unsafe fn inner<'a>(client: *const oauthmail_pop3_client) -> Result<&'a Pop3Clie
     Ok(&unsafe { handle(client, "client") }?.inner)
 }
 
+/// Connects and logs in now (otherwise the first call does), to report a
+/// wrong setting early.
+///
+/// # Safety
+/// `client` is NULL or a live client.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn oauthmail_pop3_client_connect(client: *const oauthmail_pop3_client) -> *mut oauthmail_error {
+    // SAFETY: forwarded contract.
+    ffi(|| unsafe { inner(client) }?.connect())
+}
+
 /// The number of messages and their total size in bytes (STAT); each
 /// out-parameter may be NULL.
 ///

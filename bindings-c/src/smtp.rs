@@ -65,6 +65,17 @@ pub unsafe extern "C" fn oauthmail_smtp_client_new(
     })
 }
 
+/// Connects and logs in now (otherwise the first send does), to report a
+/// wrong setting early.
+///
+/// # Safety
+/// `client` is NULL or a live client.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn oauthmail_smtp_client_connect(client: *const oauthmail_smtp_client) -> *mut oauthmail_error {
+    // SAFETY: NULL or live per the contract.
+    ffi(|| unsafe { handle(client, "client") }?.inner.connect())
+}
+
 /// Validates and sends `message`. A `Message` error (bad address, header
 /// injection, no recipients) means nothing was sent. `out_report` may be
 /// NULL; else on success it receives a report to free with

@@ -77,6 +77,7 @@ static void send_messages(const struct stack *st, const oauthmail_credential *al
     static const uint8_t note[] = "a small attachment\n";
 
     if (!EXPECT_OK(oauthmail_smtp_client_new(st->host, st->smtp_port, "alice@example.test", alice, &o, &smtp))) return;
+    EXPECT_OK(oauthmail_smtp_client_connect(smtp));
     if (EXPECT_OK(oauthmail_message_new(&msg))) {
         EXPECT_OK(oauthmail_message_set_from(msg, "Alice Ünicode <alice@example.test>"));
         EXPECT_OK(oauthmail_message_add_to(msg, "Bob <bob@example.test>"));
@@ -279,6 +280,7 @@ static void read_over_pop3(const struct stack *st, const oauthmail_credential *b
     uint32_t count = 0;
     uint64_t total = 0;
     if (!EXPECT_OK(oauthmail_pop3_client_new(st->host, st->pop3s_port, "bob@example.test", bob, &o, &pop3))) return;
+    EXPECT_OK(oauthmail_pop3_client_connect(pop3));
     if (EXPECT_OK(oauthmail_pop3_client_stat(pop3, &count, &total))) CHECK(count >= 1 && total > 0);
     if (EXPECT_OK(oauthmail_pop3_client_list_messages(pop3, 0, &list))) {
         const oauthmail_message_summary *s = find(list, subject);
@@ -339,6 +341,7 @@ static void kit_errors(const struct stack *st, const oauthmail_credential *alice
     oauthmail_smtp_client *smtp = NULL;
     oauthmail_message *msg = NULL;
     oauthmail_imap_client *imap = NULL;
+    oauthmail_pop3_client *pop3 = NULL;
     oauthmail_error *err;
     if (!EXPECT_OK(oauthmail_message_new(&msg))) return;
     EXPECT_OK(oauthmail_message_set_from(msg, "alice@example.test"));
@@ -367,6 +370,15 @@ static void kit_errors(const struct stack *st, const oauthmail_credential *alice
     }
     o.timeout_ms = 0;
     oauthmail_message_free(msg);
+    /* Logging in to another user's mailbox with alice's token: refused at connect. */
+    if (EXPECT_OK(oauthmail_pop3_client_new(st->host, st->pop3s_port, "bob@example.test", alice, &o, &pop3))) {
+        oauthmail_error *e = oauthmail_pop3_client_connect(pop3);
+        CHECK(e != NULL && (oauthmail_error_get_kind(e) == OAUTHMAIL_ERROR_KIND_AUTH ||
+                            oauthmail_error_get_kind(e) == OAUTHMAIL_ERROR_KIND_PERMISSION));
+        CHECK(e != NULL && oauthmail_error_hint(e) != NULL);
+        oauthmail_error_free(e);
+        oauthmail_pop3_client_free(pop3);
+    }
     /* The server's certificate is not trusted without its CA. */
     o.ca_file = NULL;
     if (EXPECT_OK(oauthmail_imap_client_new(st->host, st->imaps_port, "bob@example.test", alice, &o, &imap))) {
