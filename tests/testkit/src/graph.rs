@@ -1,6 +1,8 @@
 //! Fake Microsoft Graph `sendMail` (`POST /v1.0/users/{mailbox}/sendMail`, `/v1.0/me/sendMail`):
 //! checks the bearer token like Graph, builds an RFC 5322 message from the JSON (or takes the
-//! base64 MIME body) and delivers it into the `MailStore`.
+//! base64 MIME body) and delivers it into the `MailStore`. Reading mail is in [`read`].
+
+mod read;
 
 use std::time::Duration;
 
@@ -38,6 +40,25 @@ pub enum GraphFault {
     InvalidToken,
 }
 
+/// What a request needs the token to allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Need {
+    Send,
+    Read,
+    Write,
+}
+
+impl Need {
+    /// The Graph permissions (app roles or delegated scopes) any one of which allows it.
+    fn permissions(self) -> &'static [&'static str] {
+        match self {
+            Need::Send => &["Mail.Send"],
+            Need::Read => &["Mail.Read", "Mail.ReadWrite"],
+            Need::Write => &["Mail.ReadWrite"],
+        }
+    }
+}
+
 fn graph_error(status: u16, code: &str, message: &str) -> Response {
     let now = now_secs();
     let mut resp = Response::json(
@@ -67,19 +88,23 @@ fn bad_request(code: &str, message: &str) -> Response {
 /// Handles Graph paths, returning the outcome and the fault applied; None when `req` is not for Graph.
 pub(crate) fn handle(shared: &Shared, req: &Request) -> Option<(Outcome, Option<GraphFault>)> {
     let rest = req.path.strip_prefix("/v1.0/")?;
-    let target = match rest.strip_suffix("/sendMail") {
-        Some("me") => None,
-        Some(users) => Some(users.strip_prefix("users/")?.to_string()),
-        None => {
+    let segments: Vec<String> = rest.split('/').map(percent_decode).collect();
+    let (target, endpoint) = match segments.as_slice() {
+        [me, endpoint @ ..] if me == "me" => (None, endpoint),
+        [users, user, endpoint @ ..] if users == "users" => (Some(user.as_str()), endpoint),
+        _ => {
             let resp = graph_error(400, "BadRequest", &format!("Resource not found for the segment '{rest}'."));
             return Some((Outcome::Respond(resp), None));
         }
     };
-    if req.method != "POST" {
+    let is_send = endpoint == ["sendMail"];
+    if is_send && req.method != "POST" {
         let resp = graph_error(405, "Request_BadRequest", "Only POST is supported.");
         return Some((Outcome::Respond(resp), None));
     }
-    let target = target.map(|t| percent_decode(&t));
+    let answer = || {
+        if is_send { send_mail(shared, req, target) } else { read::handle(shared, req, target, endpoint) }
+    };
     let fault = shared.graph_faults.take();
     let outcome = match fault.clone() {
         Some(GraphFault::DropConnection) => Outcome::Drop,
@@ -103,9 +128,9 @@ pub(crate) fn handle(shared: &Shared, req: &Request) -> Option<(Outcome, Option<
         }
         Some(GraphFault::Slow(delay)) => {
             std::thread::sleep(delay);
-            Outcome::Respond(send_mail(shared, req, target.as_deref()))
+            Outcome::Respond(answer())
         }
-        None => Outcome::Respond(send_mail(shared, req, target.as_deref())),
+        None => Outcome::Respond(answer()),
     };
     Some((outcome, fault))
 }
@@ -117,8 +142,8 @@ fn percent_decode(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The mailbox the token may send from, after checking it like Graph does.
-fn authorize(shared: &Shared, req: &Request, target: Option<&str>) -> Result<String, Response> {
+/// The mailbox the token may use for `need`, after checking it like Graph does.
+fn authorize(shared: &Shared, req: &Request, target: Option<&str>, need: Need) -> Result<String, Response> {
     let token = req
         .header("authorization")
         .and_then(|h| h.strip_prefix("Bearer ").or(h.strip_prefix("bearer ")))
@@ -134,13 +159,16 @@ fn authorize(shared: &Shared, req: &Request, target: Option<&str>) -> Result<Str
         })
     })?;
     let claim = |name: &str| claims.get(name).and_then(Value::as_str);
+    let allowed = need.permissions();
     let mailbox = if let Some(scp) = claim("scp") {
-        if !scp.split(' ').any(|s| s == "Mail.Send") {
+        if !scp.split(' ').any(|s| allowed.contains(&s)) {
             return Err(access_denied());
         }
         let user = claim("preferred_username").or(claim("upn")).unwrap_or("");
         let mailbox = target.unwrap_or(user);
-        if !mailbox.eq_ignore_ascii_case(user) && !shared.may_send_as(user, mailbox) {
+        // Sending may use Send As; reading another user's mailbox needs delegation the kit lacks.
+        let may_use = mailbox.eq_ignore_ascii_case(user) || (need == Need::Send && shared.may_send_as(user, mailbox));
+        if !may_use {
             return Err(access_denied());
         }
         mailbox.to_string()
@@ -148,12 +176,14 @@ fn authorize(shared: &Shared, req: &Request, target: Option<&str>) -> Result<Str
         let has_role = claims
             .get("roles")
             .and_then(Value::as_array)
-            .is_some_and(|r| r.iter().any(|r| r.as_str() == Some("Mail.Send")));
+            .is_some_and(|r| r.iter().any(|r| r.as_str().is_some_and(|r| allowed.contains(&r))));
         let Some(mailbox) = target else {
             return Err(bad_request("BadRequest", "/me request is only valid with delegated authentication flow."));
         };
         let bound_elsewhere = claim("preferred_username").is_some_and(|b| !b.eq_ignore_ascii_case(mailbox));
-        if !has_role || bound_elsewhere {
+        // Reads honour the app's mailbox scope (Exchange's application access policy).
+        let outside_policy = need != Need::Send && !shared.store.app_may_access(claim("appid").unwrap_or(""), mailbox);
+        if !has_role || bound_elsewhere || outside_policy {
             return Err(access_denied());
         }
         mailbox.to_string()
@@ -165,7 +195,7 @@ fn authorize(shared: &Shared, req: &Request, target: Option<&str>) -> Result<Str
 }
 
 fn send_mail(shared: &Shared, req: &Request, target: Option<&str>) -> Response {
-    match authorize(shared, req, target).and_then(|mailbox| deliver(shared, req, &mailbox)) {
+    match authorize(shared, req, target, Need::Send).and_then(|mailbox| deliver(shared, req, &mailbox)) {
         Ok(()) => Response::empty(202),
         Err(resp) => resp,
     }
