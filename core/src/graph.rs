@@ -318,7 +318,9 @@ fn map_graph_error(resp: &HttpResponse, what: &str, access: Access) -> Error {
         }
     };
     let (kind, hint) = match (resp.status, code.as_str()) {
-        (429, _) => (ErrorKind::Throttled, "Graph is throttling this mailbox or app: wait for Retry-After, then try again."),
+        (429, _) => {
+            (ErrorKind::Throttled, "Graph is throttling this mailbox or app: wait for Retry-After, then try again.")
+        }
         (401, _) => (
             ErrorKind::Auth,
             "The token must be for Microsoft Graph: request the scope https://graph.microsoft.com/.default.",
@@ -332,10 +334,9 @@ fn map_graph_error(resp: &HttpResponse, what: &str, access: Access) -> Error {
             ErrorKind::Permission,
             "The mailbox is not in Exchange Online (on-premises, inactive or unlicensed): license it, or use SMTP.",
         ),
-        (_, "ErrorItemNotFound") => (
-            ErrorKind::Config,
-            "No such message or folder: list the folder again (a moved message gets a new id).",
-        ),
+        (_, "ErrorItemNotFound") => {
+            (ErrorKind::Config, "No such message or folder: list the folder again (a moved message gets a new id).")
+        }
         (_, "ErrorInvalidIdMalformed") => {
             (ErrorKind::Config, "This is not a Graph id: use the id that list_messages gives.")
         }

@@ -30,6 +30,7 @@ pub use credential::{
 };
 pub use error::{Error, ErrorKind, Result};
 pub use graph::{GraphConfig, GraphMailClient};
+pub use graph::{GraphListOptions, GraphMessagePages};
 pub use imap::{ImapClient, ImapConfig};
 pub use message::{Attachment, Message, PreparedMessage};
 pub use mime::ParsedMessage;

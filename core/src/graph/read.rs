@@ -123,7 +123,8 @@ impl GraphMailClient {
     /// The whole message as RFC 5322 bytes (`GET .../messages/{id}/$value`).
     pub fn fetch_message(&self, id: &str) -> Result<Vec<u8>> {
         let url = self.message_url(id, Some("$value"))?;
-        let resp = self.call("fetch message", Access::Read, |c, token| c.get(url.as_str()).bearer_auth(expose(token)))?;
+        let resp =
+            self.call("fetch message", Access::Read, |c, token| c.get(url.as_str()).bearer_auth(expose(token)))?;
         Ok(resp.body)
     }
 
@@ -249,8 +250,8 @@ impl GraphMailClient {
 
     /// A paging link, accepted only on the Graph origin our token is for.
     fn same_origin(&self, link: &str) -> Result<Url> {
-        let url = Url::parse(link)
-            .map_err(|e| Error::protocol("Graph gave an invalid @odata.nextLink").with_source(e))?;
+        let url =
+            Url::parse(link).map_err(|e| Error::protocol("Graph gave an invalid @odata.nextLink").with_source(e))?;
         if url.origin() != self.user_url.origin() {
             return Err(Error::protocol(format!(
                 "Graph's @odata.nextLink points to another server ({}); the token is not sent there",
@@ -297,7 +298,11 @@ fn summary(m: &Value) -> MessageSummary {
     };
     let list = |key: &str| m[key].as_array().map(|v| v.iter().filter_map(address).collect()).unwrap_or_default();
     let time = |key: &str| {
-        m[key].as_str().and_then(mail_parser::DateTime::parse_rfc3339).filter(|d| d.is_valid()).map(|d| d.to_timestamp())
+        m[key]
+            .as_str()
+            .and_then(mail_parser::DateTime::parse_rfc3339)
+            .filter(|d| d.is_valid())
+            .map(|d| d.to_timestamp())
     };
     let mut flags = Vec::new();
     if m["isRead"].as_bool() == Some(true) {
