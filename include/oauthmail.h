@@ -1171,6 +1171,41 @@ struct oauthmail_error *oauthmail_imap_client_delete(const struct oauthmail_imap
                                                      bool expunge);
 
 /**
+ * Creates `folder`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_imap_client_create_folder(const struct oauthmail_imap_client *client,
+                                                            const char *folder);
+
+/**
+ * Deletes `folder` and the messages in it.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_imap_client_delete_folder(const struct oauthmail_imap_client *client,
+                                                            const char *folder);
+
+/**
+ * Stores `data_len` bytes of RFC 5322 in `folder` (e.g. a copy of a sent
+ * message in "Sent Items") with `flags` (`flags_len` entries, may be NULL
+ * with 0). `out_uid` may be NULL; else on success it receives the new
+ * message's UID, or 0 when the server does not report it (no UIDPLUS).
+ *
+ * # Safety
+ * Arrays are valid for their lengths; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_imap_client_append(const struct oauthmail_imap_client *client,
+                                                     const char *folder,
+                                                     const uint8_t *data,
+                                                     size_t data_len,
+                                                     const char *const *flags,
+                                                     size_t flags_len,
+                                                     uint32_t *out_uid);
+
+/**
  * Logs out. Later calls fail with a `Closed` error; calling it twice is
  * harmless. The handle must still be freed.
  *

@@ -8,8 +8,8 @@ use oauthmail_core::imap::{ListOptions, SearchQuery};
 use oauthmail_core::{ImapClient, ImapConfig, Result};
 
 use crate::boundary::{
-    ffi, ffi_value, free_handle, handle, into_handle, opt_str_arg, out_arg, slice_arg, str_arg, str_array_arg,
-    write_out,
+    bytes_arg, ffi, ffi_value, free_handle, handle, into_handle, opt_str_arg, out_arg, slice_arg, str_arg,
+    str_array_arg, write_out,
 };
 use crate::buffer::fetch_into;
 use crate::connection::{mail_options_arg, oauthmail_mail_options};
@@ -397,6 +397,67 @@ pub unsafe extern "C" fn oauthmail_imap_client_delete(
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
     ffi(|| unsafe { inner(client)?.delete(slice_arg(uids, uids_len, "uids")?, expunge) })
+}
+
+/// Creates `folder`.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn oauthmail_imap_client_create_folder(
+    client: *const oauthmail_imap_client,
+    folder: *const c_char,
+) -> *mut oauthmail_error {
+    // SAFETY: forwarded contract.
+    ffi(|| unsafe { inner(client)?.create_folder(str_arg(folder, "folder")?) })
+}
+
+/// Deletes `folder` and the messages in it.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn oauthmail_imap_client_delete_folder(
+    client: *const oauthmail_imap_client,
+    folder: *const c_char,
+) -> *mut oauthmail_error {
+    // SAFETY: forwarded contract.
+    ffi(|| unsafe { inner(client)?.delete_folder(str_arg(folder, "folder")?) })
+}
+
+/// Stores `data_len` bytes of RFC 5322 in `folder` (e.g. a copy of a sent
+/// message in "Sent Items") with `flags` (`flags_len` entries, may be NULL
+/// with 0). `out_uid` may be NULL; else on success it receives the new
+/// message's UID, or 0 when the server does not report it (no UIDPLUS).
+///
+/// # Safety
+/// Arrays are valid for their lengths; strings NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn oauthmail_imap_client_append(
+    client: *const oauthmail_imap_client,
+    folder: *const c_char,
+    data: *const u8,
+    data_len: usize,
+    flags: *const *const c_char,
+    flags_len: usize,
+    out_uid: *mut u32,
+) -> *mut oauthmail_error {
+    ffi(|| {
+        // SAFETY: forwarded contract.
+        let uid = unsafe {
+            inner(client)?.append(
+                str_arg(folder, "folder")?,
+                bytes_arg(data, data_len, "data")?,
+                &str_array_arg(flags, flags_len, "flags")?,
+                None,
+            )
+        }?;
+        if !out_uid.is_null() {
+            // SAFETY: non-NULL and writable per the contract.
+            unsafe { write_out(out_uid, uid.unwrap_or(0)) };
+        }
+        Ok(())
+    })
 }
 
 /// Logs out. Later calls fail with a `Closed` error; calling it twice is

@@ -58,6 +58,14 @@ static int contains(const uint8_t *buf, size_t len, const char *needle) {
     return 0;
 }
 
+/* Whether a listed message carries `flag` (servers may add others, such as \Recent). */
+static int has_flag(const oauthmail_message_summary *s, const char *flag) {
+    size_t i;
+    for (i = 0; i < oauthmail_message_summary_flags_count(s); i++)
+        if (strcmp(oauthmail_message_summary_flag(s, i), flag) == 0) return 1;
+    return 0;
+}
+
 /* Finds the summary whose subject is `subject`, or NULL. */
 static const oauthmail_message_summary *find(const oauthmail_message_list *list, const char *subject) {
     size_t i;
@@ -259,6 +267,28 @@ static void read_over_imap(const struct stack *st, const oauthmail_credential *b
             CHECK(info.exists >= 1 && info.uid_next > uid && !info.read_only);
         }
         EXPECT_ERROR(oauthmail_imap_client_select(imap, "No Such Folder", &info), OAUTHMAIL_ERROR_KIND_CONFIG, NULL, 0);
+        {
+            /* A folder of our own: append, move into it, delete it. */
+            static const char copy[] = "From: bob@example.test\r\nSubject: appended\r\n\r\nkept\r\n";
+            const char *seen[] = {"\\Seen"};
+            char folder[96];
+            uint32_t appended = 0;
+            oauthmail_message_list *in_folder = NULL;
+            snprintf(folder, sizeof folder, "C test %s", tag);
+            EXPECT_OK(oauthmail_imap_client_create_folder(imap, folder));
+            EXPECT_OK(oauthmail_imap_client_append(imap, folder, (const uint8_t *)copy, sizeof copy - 1, seen, 1,
+                                                   &appended));
+            EXPECT_ERROR(oauthmail_imap_client_append(imap, folder, NULL, 0, NULL, 0, NULL), OAUTHMAIL_ERROR_KIND_MESSAGE,
+                         NULL, 0);
+            if (EXPECT_OK(oauthmail_imap_client_list_messages(imap, folder, NULL, &in_folder))) {
+                const oauthmail_message_summary *a = find(in_folder, "appended");
+                CHECK(oauthmail_message_list_count(in_folder) == 1 && a != NULL);
+                CHECK(a && (appended == 0 || oauthmail_message_summary_uid(a) == appended));
+                CHECK(a && has_flag(a, "\\Seen"));
+                oauthmail_message_list_free(in_folder);
+            }
+            EXPECT_OK(oauthmail_imap_client_delete_folder(imap, folder));
+        }
         /* Delete: gone from the listing. */
         EXPECT_OK(oauthmail_imap_client_select(imap, "INBOX", NULL));
         EXPECT_OK(oauthmail_imap_client_delete(imap, &uid, 1, true));
