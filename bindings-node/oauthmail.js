@@ -1,0 +1,57 @@
+'use strict'
+// The package entry: the generated native binding (index.js) plus what is
+// JavaScript by nature: async iterators, Symbol.asyncDispose, the error table
+// and the nodemailer hook. No mail or OAuth logic lives here.
+
+const native = require('./index.js')
+const errors = require('./errors.js')
+
+const { ImapClient, Pop3Client, GraphMailClient, SmtpClient } = native
+
+/** `for await (const m of imap.messages('INBOX'))`: fetched one batch (one round trip) at a time. */
+ImapClient.prototype.messages = async function* messages(folder, options) {
+  const pages = await this.pages(folder, options)
+  for (let batch = await this.nextPage(pages); batch !== null; batch = await this.nextPage(pages)) {
+    yield* batch
+  }
+}
+
+/** `for await (const m of pop3.messages())`: newest first. */
+Pop3Client.prototype.messages = async function* messages(limit) {
+  yield* await this.listMessages(limit)
+}
+
+// `await using client = new SmtpClient(...)` closes the client at the end of the block.
+if (typeof Symbol.asyncDispose === 'symbol') {
+  for (const Client of [SmtpClient, ImapClient, Pop3Client, GraphMailClient]) {
+    Client.prototype[Symbol.asyncDispose] = function asyncDispose() {
+      return this.close()
+    }
+  }
+}
+
+/**
+ * nodemailer's `auth` option with tokens from an oauthmail credential:
+ * `nodemailer.createTransport({ host, port, auth: nodemailerAuth(credential, user) })`.
+ * nodemailer asks again with `renew` when the server refuses a token; then the
+ * credential skips its cache.
+ */
+function nodemailerAuth(credential, user, options = {}) {
+  if (!credential || typeof credential.getToken !== 'function') {
+    throw new TypeError('nodemailerAuth: credential must be an oauthmail credential')
+  }
+  if (typeof user !== 'string' || user === '') {
+    throw new TypeError('nodemailerAuth: user must be the mailbox address')
+  }
+  return {
+    type: 'OAuth2',
+    user,
+    provisionCallback(_user, renew, callback) {
+      credential
+        .getToken(options.scopes, { forceRefresh: renew })
+        .then((t) => callback(null, t.token, t.expiresOnTimestamp), (e) => callback(e))
+    },
+  }
+}
+
+module.exports = { ...native, ...errors, nodemailerAuth }

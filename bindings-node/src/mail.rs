@@ -1,0 +1,302 @@
+//! Plain JavaScript objects for what the mail clients take and return:
+//! connection settings, messages to send, send reports, listed messages.
+
+use std::path::Path;
+use std::time::Duration;
+
+use napi::bindgen_prelude::{Buffer, Either};
+use napi_derive::napi;
+use oauthmail::tls::TlsTrust;
+use oauthmail::{Error, Security};
+
+/// Settings shared by `SmtpClient`, `ImapClient` and `Pop3Client`.
+pub(crate) struct Connection {
+    pub security: Option<Security>,
+    pub ca: TlsTrust,
+    pub timeout: Option<Duration>,
+    pub scopes: Vec<String>,
+}
+
+impl Connection {
+    pub fn new(
+        security: Option<&str>,
+        ca_file: Option<&str>,
+        timeout_ms: Option<u32>,
+        scopes: Option<Vec<String>>,
+    ) -> oauthmail::Result<Self> {
+        Ok(Connection {
+            security: security.map(Security::parse).transpose()?,
+            ca: TlsTrust::from_optional_ca_file(ca_file.map(Path::new))?,
+            timeout: match timeout_ms {
+                Some(0) => return Err(Error::config("timeoutMs must be more than 0")),
+                t => t.map(|ms| Duration::from_millis(ms.into())),
+            },
+            scopes: scopes.unwrap_or_default(),
+        })
+    }
+}
+
+/// A port from JavaScript's number.
+pub(crate) fn port(value: u32, what: &str) -> oauthmail::Result<u16> {
+    u16::try_from(value)
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| Error::config(format!("{what} port {value} is not between 1 and 65535")))
+}
+
+/// One or several addresses, as nodemailer takes them.
+type Addresses = Either<String, Vec<String>>;
+
+fn addresses(value: Option<Addresses>) -> Vec<String> {
+    match value {
+        None => Vec::new(),
+        Some(Either::A(one)) => vec![one],
+        Some(Either::B(many)) => many,
+    }
+}
+
+/// A file to attach: `content` (bytes or text) or `path`, as in nodemailer.
+#[napi(object)]
+pub struct AttachmentInput {
+    pub filename: Option<String>,
+    pub content: Option<Either<Buffer, String>>,
+    pub path: Option<String>,
+    /// Default: `application/octet-stream`.
+    pub content_type: Option<String>,
+    /// Makes it an inline image, shown in the HTML as `<img src="cid:...">` (nodemailer's `cid`).
+    pub cid: Option<String>,
+}
+
+/// A message to send, with nodemailer's field names.
+#[napi(object)]
+pub struct Message {
+    pub from: Option<String>,
+    pub sender: Option<String>,
+    pub reply_to: Option<String>,
+    pub to: Option<Addresses>,
+    pub cc: Option<Addresses>,
+    pub bcc: Option<Addresses>,
+    pub subject: Option<String>,
+    pub text: Option<String>,
+    pub html: Option<String>,
+    pub attachments: Option<Vec<AttachmentInput>>,
+    /// Extra headers such as `X-Mailer`; non-ASCII values are RFC 2047 encoded.
+    pub headers: Option<std::collections::HashMap<String, String>>,
+    pub message_id: Option<String>,
+}
+
+impl Message {
+    pub fn into_core(self) -> oauthmail::Result<oauthmail::Message> {
+        let mut m = oauthmail::Message::new();
+        if let Some(v) = self.from {
+            m = m.from(v);
+        }
+        if let Some(v) = self.sender {
+            m = m.sender(v);
+        }
+        if let Some(v) = self.reply_to {
+            m = m.reply_to(v);
+        }
+        for v in addresses(self.to) {
+            m = m.to(v);
+        }
+        for v in addresses(self.cc) {
+            m = m.cc(v);
+        }
+        for v in addresses(self.bcc) {
+            m = m.bcc(v);
+        }
+        if let Some(v) = self.subject {
+            m = m.subject(v);
+        }
+        if let Some(v) = self.text {
+            m = m.text(v);
+        }
+        if let Some(v) = self.html {
+            m = m.html(v);
+        }
+        let mut headers: Vec<(String, String)> = self.headers.unwrap_or_default().into_iter().collect();
+        headers.sort(); // a stable header order whatever the object's
+        for (name, value) in headers {
+            m = m.header(name, value);
+        }
+        if let Some(v) = self.message_id {
+            m = m.message_id(v);
+        }
+        for a in self.attachments.unwrap_or_default() {
+            let content_type = a.content_type.unwrap_or_else(|| "application/octet-stream".into());
+            m = match (a.content, a.path) {
+                (Some(content), None) => {
+                    let bytes = match content {
+                        Either::A(buf) => buf.to_vec(),
+                        Either::B(text) => text.into_bytes(),
+                    };
+                    let name = a.filename.unwrap_or_default();
+                    match a.cid {
+                        Some(cid) => m.inline_image(cid, name, content_type, bytes),
+                        None => m.attach_bytes(name, content_type, bytes),
+                    }
+                }
+                (None, Some(path)) if a.cid.is_none() => {
+                    m.attach_file(path, Some(&content_type), a.filename.as_deref())
+                }
+                (None, Some(_)) => {
+                    return Err(Error::message("an inline image (cid) needs its content, not a path"));
+                }
+                _ => {
+                    return Err(Error::message("an attachment needs exactly one of content and path")
+                        .with_hint("Give the bytes as `content` or a file as `path`."));
+                }
+            };
+        }
+        Ok(m)
+    }
+}
+
+/// A recipient the server refused while others were accepted.
+#[napi(object)]
+pub struct RejectedRecipient {
+    pub address: String,
+    /// The enhanced status code (`5.1.1`), or the reply code.
+    pub code: String,
+    pub reply: String,
+}
+
+/// What the server said about an accepted message.
+#[napi(object)]
+pub struct SendReport {
+    /// The server's queue id, when it gives one.
+    pub queue_id: Option<String>,
+    pub reply: String,
+    pub accepted: Vec<String>,
+    pub rejected: Vec<RejectedRecipient>,
+    /// `smtp` or `graph` (an SmtpClient with a Graph fallback after 5.7.139).
+    pub via: String,
+    pub message_id: Option<String>,
+}
+
+impl From<oauthmail::SendReport> for SendReport {
+    fn from(r: oauthmail::SendReport) -> Self {
+        SendReport {
+            queue_id: r.queue_id,
+            reply: r.reply,
+            accepted: r.accepted,
+            rejected: r
+                .rejected
+                .into_iter()
+                .map(|x| RejectedRecipient { address: x.address, code: x.code, reply: x.reply })
+                .collect(),
+            via: match r.via {
+                oauthmail::Transport::Smtp => "smtp",
+                oauthmail::Transport::Graph => "graph",
+            }
+            .into(),
+            message_id: r.message_id,
+        }
+    }
+}
+
+#[napi(object)]
+pub struct MailAddress {
+    pub name: Option<String>,
+    pub address: String,
+}
+
+fn address(a: oauthmail::MailAddress) -> MailAddress {
+    MailAddress { name: a.name, address: a.address }
+}
+
+/// One listed message.
+#[napi(object)]
+pub struct MessageSummary {
+    /// IMAP UID, or the POP3 message number.
+    pub uid: u32,
+    /// Decoded to UTF-8.
+    pub subject: String,
+    pub from: Option<MailAddress>,
+    pub to: Vec<MailAddress>,
+    pub cc: Vec<MailAddress>,
+    /// Seconds since the Unix epoch.
+    pub date: Option<i64>,
+    pub size: f64,
+    pub flags: Vec<String>,
+    pub message_id: Option<String>,
+    pub has_attachments: bool,
+    /// POP3 only: the server's unique id.
+    pub uidl: Option<String>,
+}
+
+impl From<oauthmail::MessageSummary> for MessageSummary {
+    fn from(m: oauthmail::MessageSummary) -> Self {
+        MessageSummary {
+            uid: m.uid,
+            subject: m.subject,
+            from: m.from.map(address),
+            to: m.to.into_iter().map(address).collect(),
+            cc: m.cc.into_iter().map(address).collect(),
+            date: m.date,
+            size: m.size as f64,
+            flags: m.flags,
+            message_id: m.message_id,
+            has_attachments: m.has_attachments,
+            uidl: m.uidl,
+        }
+    }
+}
+
+pub(crate) fn summaries(list: Vec<oauthmail::MessageSummary>) -> Vec<MessageSummary> {
+    list.into_iter().map(MessageSummary::from).collect()
+}
+
+#[napi(object)]
+pub struct ParsedAttachment {
+    pub filename: Option<String>,
+    pub content_type: String,
+    pub content_id: Option<String>,
+    pub content: Buffer,
+}
+
+/// A fetched message taken apart.
+#[napi(object)]
+pub struct ParsedMessage {
+    pub subject: String,
+    pub from: Option<MailAddress>,
+    pub to: Vec<MailAddress>,
+    pub cc: Vec<MailAddress>,
+    pub date: Option<i64>,
+    pub message_id: Option<String>,
+    pub text: Option<String>,
+    pub html: Option<String>,
+    pub attachments: Vec<ParsedAttachment>,
+}
+
+impl From<oauthmail::ParsedMessage> for ParsedMessage {
+    fn from(m: oauthmail::ParsedMessage) -> Self {
+        ParsedMessage {
+            subject: m.subject,
+            from: m.from.map(address),
+            to: m.to.into_iter().map(address).collect(),
+            cc: m.cc.into_iter().map(address).collect(),
+            date: m.date,
+            message_id: m.message_id,
+            text: m.text,
+            html: m.html,
+            attachments: m
+                .attachments
+                .into_iter()
+                .map(|a| ParsedAttachment {
+                    filename: a.filename,
+                    content_type: a.content_type,
+                    content_id: a.content_id,
+                    content: a.data.into(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Parses RFC 5322 bytes (what `fetchMessage` returns).
+#[napi]
+pub fn parse_message(env: napi::Env, raw: Buffer) -> napi::Result<ParsedMessage> {
+    crate::error::sync(&env, || Ok(oauthmail::ParsedMessage::parse(&raw)?.into()))
+}
