@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use oauthmail::imap::{ListOptions, SearchQuery};
-use oauthmail::{Error, ImapClient, MessageSummary, Result};
+use oauthmail::{Error, GraphListOptions, GraphMailClient, ImapClient, MessageSummary, Result};
 
 use crate::mail::Mail;
 use crate::progress;
@@ -20,13 +20,14 @@ pub enum ReadVia {
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
-    /// IMAP folder, as `oauthmail folders` names it.
+    /// IMAP folder, as `oauthmail folders` names it (Graph: a well-known name such as
+    /// inbox or sentitems, or a display name).
     #[arg(long, default_value = "INBOX")]
     pub folder: String,
     /// At most this many messages, newest first.
     #[arg(long)]
     pub limit: Option<usize>,
-    /// Only messages not read yet (IMAP).
+    /// Only messages not read yet (IMAP, Graph).
     #[arg(long)]
     pub unseen: bool,
     /// Print a JSON array of message summaries.
@@ -40,8 +41,11 @@ pub struct ListArgs {
 #[derive(Args, Debug)]
 pub struct FetchArgs {
     /// IMAP UID (POP3: the message number `list --via pop3` shows).
+    #[arg(long, required_unless_present = "id", conflicts_with = "id")]
+    pub uid: Option<u32>,
+    /// Graph message id, as `list --via graph` shows it.
     #[arg(long)]
-    pub uid: u32,
+    pub id: Option<String>,
     /// IMAP folder, as `oauthmail folders` names it.
     #[arg(long, default_value = "INBOX")]
     pub folder: String,
@@ -70,8 +74,11 @@ pub struct WatchArgs {
     pub count: Option<usize>,
 }
 
-fn graph_unsupported() -> Error {
-    Error::config("reading mail over Microsoft Graph is not supported yet").with_hint("Use --via imap or --via pop3.")
+/// The `--uid` IMAP and POP3 need.
+fn uid(args: &FetchArgs) -> Result<u32> {
+    args.uid.ok_or_else(|| {
+        Error::config("--id names a Graph message").with_hint("Use --via graph with --id, or --uid for IMAP and POP3.")
+    })
 }
 
 fn pop3_inbox_only(folder: &str) -> Result<()> {
@@ -94,7 +101,7 @@ pub fn list(mail: &Mail, args: &ListArgs) -> Result<()> {
             }
             mail.pop3()?.list_messages(args.limit)?
         }
-        ReadVia::Graph => return Err(graph_unsupported()),
+        ReadVia::Graph => list_graph(&mail.graph()?, args)?,
     };
     if args.json {
         return print_json(&messages);
@@ -103,8 +110,13 @@ pub fn list(mail: &Mail, args: &ListArgs) -> Result<()> {
     for m in &messages {
         let from = m.from.as_ref().map(ToString::to_string).unwrap_or_default();
         let date = m.date.map(format_date).unwrap_or_default();
-        let unseen = if m.flags.iter().any(|f| f == "\\Seen") || args.via != ReadVia::Imap { ' ' } else { '*' };
-        writeln!(out, "{:>6} {unseen} {date:16}  {from:30.30}  {}", m.uid, m.subject).map_err(stdout_error)?;
+        let unseen = if m.flags.iter().any(|f| f == "\\Seen") || args.via == ReadVia::Pop3 { ' ' } else { '*' };
+        // Graph ids are long strings; they lead the line so that they can be copied whole.
+        match &m.id {
+            Some(id) => writeln!(out, "{id} {unseen} {date:16}  {from:30.30}  {}", m.subject),
+            None => writeln!(out, "{:>6} {unseen} {date:16}  {from:30.30}  {}", m.uid, m.subject),
+        }
+        .map_err(stdout_error)?;
     }
     Ok(())
 }
@@ -121,6 +133,12 @@ fn list_imap(client: &ImapClient, args: &ListArgs) -> Result<Vec<MessageSummary>
     }
     bar.finish_and_clear();
     Ok(out)
+}
+
+/// Graph gives no total up front, so there is no progress bar.
+fn list_graph(client: &GraphMailClient, args: &ListArgs) -> Result<Vec<MessageSummary>> {
+    let options = GraphListOptions { limit: args.limit, unread_only: args.unseen, ..GraphListOptions::default() };
+    client.list_messages(&args.folder, &options)
 }
 
 pub fn fetch(mail: &Mail, args: &FetchArgs) -> Result<()> {
@@ -141,13 +159,18 @@ fn fetch_to(mail: &Mail, args: &FetchArgs, out: &mut dyn Write) -> Result<()> {
         ReadVia::Imap => {
             let client = mail.imap()?;
             client.examine(&args.folder)?;
-            client.fetch_message_to(args.uid, out)
+            client.fetch_message_to(uid(args)?, out)
         }
         ReadVia::Pop3 => {
             pop3_inbox_only(&args.folder)?;
-            mail.pop3()?.retr_to(args.uid, out)
+            mail.pop3()?.retr_to(uid(args)?, out)
         }
-        ReadVia::Graph => Err(graph_unsupported()),
+        ReadVia::Graph => {
+            let id = args.id.as_deref().ok_or_else(|| {
+                Error::config("--via graph fetches by --id").with_hint("Take the id from `oauthmail list --via graph`.")
+            })?;
+            mail.graph()?.fetch_message_to(id, out)
+        }
     }
 }
 

@@ -88,11 +88,38 @@ fn folders_lists_special_use_roles() {
 }
 
 #[test]
-fn listing_over_graph_is_a_clear_config_error() {
-    let kit = TestKit::start_default().unwrap();
-    let out = run(&kit, &["list", "--via", "graph"]);
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("error: Config") && stderr(&out).contains("hint: "), "{}", stderr(&out));
+fn list_and_fetch_over_graph() {
+    let kit = kit_with_mail();
+    let out = ok(run(&kit, &["list", "--via", "graph", "--json"]));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items = list.as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let newest = &items[0];
+    assert_eq!(newest["subject"], "Test测试邮件标题");
+    assert_eq!(newest["from"]["address"], fixture::BOB);
+    assert_eq!(newest["size"], RAW.len());
+    assert_eq!(items[1]["flags"][0], "\\Seen");
+    let id = newest["id"].as_str().expect("Graph summaries carry their id");
+
+    let unread = ok(run(&kit, &["list", "--via", "graph", "--unseen", "--folder", "inbox"]));
+    let text = stdout(&unread);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.starts_with(id) && text.contains("Test测试邮件标题"), "{text}");
+
+    assert_eq!(ok(run(&kit, &["fetch", "--via", "graph", "--id", id])).stdout, RAW);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.eml");
+    ok(run(&kit, &["fetch", "--via", "graph", "--id", id, "--output", path.to_str().unwrap()]));
+    assert_eq!(std::fs::read(&path).unwrap(), RAW);
+
+    let missing = dir.path().join("missing.eml");
+    let out = run(&kit, &["fetch", "--via", "graph", "--id", "bm9wZQ", "--output", missing.to_str().unwrap()]);
+    assert!(!out.status.success() && stderr(&out).contains("error: Config"), "{}", stderr(&out));
+    assert!(!missing.exists());
+    let out = run(&kit, &["fetch", "--via", "graph", "--uid", "1"]);
+    assert!(!out.status.success() && stderr(&out).contains("--id"), "{}", stderr(&out));
+    let out = run(&kit, &["list", "--via", "graph", "--folder", "Nowhere"]);
+    assert!(!out.status.success() && stderr(&out).contains("Nowhere"), "{}", stderr(&out));
 }
 
 #[test]
