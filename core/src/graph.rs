@@ -30,7 +30,7 @@ pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
 /// Where a Graph client sends and with which token scope.
 #[derive(Clone, Debug)]
 pub struct GraphConfig {
-    /// The mailbox that sends (user principal name or id).
+    /// The mailbox that sends and is read (user principal name or id).
     pub mailbox: String,
     /// The Graph base URL including the version (`https://graph.microsoft.com/v1.0`);
     /// national clouds and tests use their own.

@@ -12,7 +12,7 @@ use oauthmail::http::RetryPolicy;
 use oauthmail::imap::{ImapClient, ImapConfig, ListOptions};
 use oauthmail::{
     ClientSecretCredential, ErrorKind, GraphConfig, GraphListOptions, GraphMailClient, Message, Security, SmtpClient,
-    SmtpConfig, TokenCredential,
+    SmtpConfig, TokenCredential, UsernamePasswordCredential,
 };
 use oauthmail_testkit::{GraphFault, INBOX};
 
@@ -233,4 +233,25 @@ fn reads_are_retried_and_changes_are_not() {
     assert_eq!(client.list_messages("inbox", &GraphListOptions::default()).unwrap_err().kind(), ErrorKind::Closed);
     let mut sink = Vec::new();
     assert_eq!(client.fetch_message_to(&id, &mut sink).unwrap_err().kind(), ErrorKind::Closed);
+}
+
+#[test]
+fn a_signed_in_user_reads_only_their_own_mailbox() {
+    let kit = start_kit();
+    kit.store().seed(ALICE, 2);
+    kit.store().seed(BOB, 1);
+    let user: Arc<dyn TokenCredential> = Arc::new(
+        UsernamePasswordCredential::new(
+            fixture::TENANT_ID,
+            fixture::PUBLIC_APP_ID,
+            ALICE,
+            fixture::ALICE_PASSWORD,
+            options(&kit),
+        )
+        .unwrap(),
+    );
+    let own = graph_as(&kit, ALICE, user.clone());
+    assert_eq!(own.list_messages("inbox", &GraphListOptions::default()).unwrap().len(), 2);
+    let err = graph_as(&kit, BOB, user).list_messages("inbox", &GraphListOptions::default()).unwrap_err();
+    assert_eq!((err.kind(), err.code()), (ErrorKind::Permission, Some("ErrorAccessDenied")));
 }
