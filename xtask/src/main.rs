@@ -3,6 +3,7 @@
 //! the pinned cbindgen) and the version lines of the pkg-config and CMake
 //! files. `--check` fails instead of writing when any of them differs.
 
+mod java;
 mod node;
 
 use std::path::{Path, PathBuf};
@@ -45,6 +46,7 @@ fn codegen(root: &Path, check: bool) -> Result<(), String> {
             with_version(root, "bindings-c/cmake/oauthmailConfigVersion.cmake", "set(PACKAGE_VERSION \"", "\")")?,
         ),
     ];
+    let files = files.into_iter().chain(java::files(root)?);
     let files = files.into_iter().chain(node::files(root)?);
     let mut stale = Vec::new();
     for (rel, content) in files {
