@@ -213,6 +213,12 @@ fn reads_are_retried_and_changes_are_not() {
     kit.inject_graph(GraphFault::ServerError(500), 1);
     assert_eq!(client.fetch_message(&id).unwrap(), kit.store().messages(ALICE, INBOX)[2].raw, "a read survives a 500");
 
+    kit.inject_graph(GraphFault::ServerError(503), 1);
+    kit.inject_graph(GraphFault::DropConnection, 1);
+    let mut streamed = Vec::new();
+    client.fetch_message_to(&id, &mut streamed).unwrap();
+    assert_eq!(streamed, kit.store().messages(ALICE, INBOX)[2].raw, "a streamed read is retried before its first byte");
+
     kit.clear_requests();
     kit.inject_graph(GraphFault::ServerError(500), 1);
     let err = client.delete_message(&id).unwrap_err();

@@ -7,15 +7,16 @@
 //! from the extended MAPI property PidTagMessageSize (`Integer 0x0E08`).
 
 use std::io::Write;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::{Value, json};
 use url::Url;
 
-use super::{Access, GraphMailClient};
+use super::{Access, GraphMailClient, map_graph_error};
+use crate::http::{HttpResponse, RetryPolicy, map_reqwest_error};
 use crate::summary::{MailAddress, MessageSummary};
-use crate::{AccessToken, Error, Result};
+use crate::{AccessToken, Error, ErrorKind, Result};
 
 /// The summary fields a listing asks for.
 const SUMMARY_FIELDS: &str = "id,subject,from,toRecipients,ccRecipients,receivedDateTime,sentDateTime,isRead,flag,\
@@ -37,6 +38,8 @@ const WELL_KNOWN_FOLDERS: [&str; 12] = [
     "searchfolders",
     "recoverableitemsdeletions",
 ];
+/// What a MIME download is called in errors and logs.
+const FETCH: &str = "Microsoft Graph fetch message";
 /// Graph allows at most 1000 messages per page.
 const MAX_PAGE_SIZE: usize = 1000;
 
@@ -129,34 +132,62 @@ impl GraphMailClient {
     }
 
     /// Streams the message's MIME into `out` without holding it in memory.
-    /// Not retried once bytes may have been written.
+    /// Retried like other reads until the first byte arrives, never after.
     pub fn fetch_message_to(&self, id: &str, out: &mut dyn Write) -> Result<()> {
         let url = self.message_url(id, Some("$value"))?;
+        let mut resp = self.open_stream(&url)?;
+        resp.copy_to(out).map_err(|e| map_reqwest_error(FETCH, e))?;
+        out.flush().map_err(|e| Error::io("cannot write the message", e))
+    }
+
+    /// Sends the GET until its reply starts with a 2xx status: a 401 gets one
+    /// fresh token; 429, 5xx and failed connections are retried per the read policy.
+    fn open_stream(&self, url: &Url) -> Result<reqwest::blocking::Response> {
         if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(Error::closed("Graph mail client"));
         }
+        let policy = self.read_http.retry_policy();
         let scopes = [self.config.scope.as_str()];
-        let get = |token: &AccessToken| {
-            self.read_http
-                .inner()
-                .get(url.as_str())
-                .bearer_auth(expose(token))
-                .send()
-                .map_err(|e| crate::http::map_reqwest_error("Microsoft Graph fetch message", e))
-        };
-        let mut resp = get(&self.credential.get_token(&scopes)?)?;
-        if resp.status().as_u16() == 401 {
-            resp = get(&self.credential.get_fresh_token(&scopes)?)?;
+        let mut token = self.credential.get_token(&scopes)?;
+        let (start, mut attempt, mut refreshed) = (Instant::now(), 1, false);
+        loop {
+            let (err, retryable, retry_after) =
+                match self.read_http.inner().get(url.as_str()).bearer_auth(expose(&token)).send() {
+                    Ok(resp) if resp.status().is_success() => return Ok(resp),
+                    Ok(resp) if resp.status().as_u16() == 401 && !refreshed => {
+                        token = self.credential.get_fresh_token(&scopes)?;
+                        refreshed = true;
+                        continue;
+                    }
+                    Ok(resp) => {
+                        let status = resp.status().as_u16();
+                        let headers = resp.headers().clone();
+                        let body = resp.bytes().map(|b| b.to_vec()).unwrap_or_default();
+                        let resp = HttpResponse { status, headers, body };
+                        let retry_after = resp.retry_after();
+                        (
+                            map_graph_error(&resp, "fetch message", Access::Read),
+                            RetryPolicy::is_retryable_status(status),
+                            retry_after,
+                        )
+                    }
+                    Err(e) => {
+                        let err = map_reqwest_error(FETCH, e);
+                        let retryable = err.kind() == ErrorKind::Network;
+                        (err, retryable, None)
+                    }
+                };
+            let delay = policy.delay(attempt, retry_after);
+            if !retryable
+                || attempt >= policy.max_attempts
+                || start.elapsed().saturating_add(delay) > policy.max_elapsed
+            {
+                return Err(err);
+            }
+            tracing::debug!(attempt, error = %err, "retrying the Graph MIME download");
+            std::thread::sleep(delay);
+            attempt += 1;
         }
-        if !resp.status().is_success() {
-            let status = resp.status().as_u16();
-            let headers = resp.headers().clone();
-            let body = resp.bytes().map(|b| b.to_vec()).unwrap_or_default();
-            let resp = crate::http::HttpResponse { status, headers, body };
-            return Err(super::map_graph_error(&resp, "fetch message", Access::Read));
-        }
-        resp.copy_to(out).map_err(|e| crate::http::map_reqwest_error("Microsoft Graph fetch message", e))?;
-        out.flush().map_err(|e| Error::io("cannot write the message", e))
     }
 
     /// Sets or clears the message's read state (`PATCH isRead`; IMAP's `\Seen`).
