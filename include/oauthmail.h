@@ -165,7 +165,7 @@ typedef struct oauthmail_folder oauthmail_folder;
 typedef struct oauthmail_folder_list oauthmail_folder_list;
 
 /**
- * A Graph mail client sending as `mailbox`. Thread-safe.
+ * A Graph mail client for `mailbox`: sends, lists and fetches. Thread-safe.
  */
 typedef struct oauthmail_graph_client oauthmail_graph_client;
 
@@ -326,6 +326,25 @@ typedef struct oauthmail_graph_options {
    */
   bool skip_sent_items;
 } oauthmail_graph_options;
+
+/**
+ * How to list a folder over Graph. Zero-initialised means: all messages,
+ * newest first.
+ */
+typedef struct oauthmail_graph_list_options {
+  /**
+   * At most this many messages; 0 = all.
+   */
+  size_t limit;
+  /**
+   * Only unread messages.
+   */
+  bool unread_only;
+  /**
+   * Only messages received at or after this time (Unix seconds); 0 = any.
+   */
+  int64_t since_unix;
+} oauthmail_graph_list_options;
 
 /**
  * Connection settings for `oauthmail_smtp_client_new`,
@@ -992,6 +1011,68 @@ struct oauthmail_error *oauthmail_graph_client_send_mime(const struct oauthmail_
                                                          const uint8_t *data,
                                                          size_t data_len,
                                                          struct oauthmail_send_report **out_report);
+
+/**
+ * Summaries of the messages in `folder` (a well-known name such as
+ * `"inbox"`, `"sentitems"`, or a display name, `"Parent/Child"` for a
+ * subfolder; `"inbox"` when NULL), newest first, following Graph's paging.
+ * Each summary's `oauthmail_message_summary_id` is the id the other Graph
+ * calls take. On success `*out` receives a list to free with
+ * `oauthmail_message_list_free`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_graph_client_list_messages(const struct oauthmail_graph_client *client,
+                                                             const char *folder,
+                                                             const struct oauthmail_graph_list_options *options,
+                                                             struct oauthmail_message_list **out);
+
+/**
+ * Fetches the MIME of message `id` into `buffer`, as
+ * `oauthmail_imap_client_fetch_message` does.
+ *
+ * # Safety
+ * `buffer` is writable for `capacity` bytes (NULL only with 0); other
+ * pointers NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_graph_client_fetch_message(const struct oauthmail_graph_client *client,
+                                                             const char *id,
+                                                             uint8_t *buffer,
+                                                             size_t capacity,
+                                                             size_t *out_len);
+
+/**
+ * Marks message `id` read (`read` true) or unread.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_graph_client_mark_read(const struct oauthmail_graph_client *client,
+                                                         const char *id,
+                                                         bool read);
+
+/**
+ * Moves message `id` to `destination` (a well-known or display name).
+ * Graph gives a moved message a new id: `out_new_id` may be NULL, else on
+ * success it receives that id, freed with `oauthmail_string_free`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_graph_client_move_message(const struct oauthmail_graph_client *client,
+                                                            const char *id,
+                                                            const char *destination,
+                                                            char **out_new_id);
+
+/**
+ * Deletes message `id` (Graph moves it to Recoverable Items).
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+struct oauthmail_error *oauthmail_graph_client_delete_message(const struct oauthmail_graph_client *client,
+                                                              const char *id);
 
 /**
  * Closes the client; later sends fail with `Closed`. The handle must still be freed.
@@ -1798,7 +1879,7 @@ void oauthmail_message_list_free(struct oauthmail_message_list *list);
 
 /**
  * IMAP UID (for the fetch, flag, move and delete calls); for POP3 the
- * message number of this session. 0 for NULL.
+ * message number of this session; 0 for Graph (see `oauthmail_message_summary_id`) or NULL.
  *
  * # Safety
  * `summary` is NULL or from a live list.
@@ -1904,6 +1985,15 @@ bool oauthmail_message_summary_has_attachments(const struct oauthmail_message_su
  * `summary` is NULL or from a live list.
  */
 const char *oauthmail_message_summary_uidl(const struct oauthmail_message_summary *summary);
+
+/**
+ * Microsoft Graph's message id (for the `oauthmail_graph_client_*` calls);
+ * NULL for IMAP and POP3.
+ *
+ * # Safety
+ * `summary` is NULL or from a live list.
+ */
+const char *oauthmail_message_summary_id(const struct oauthmail_message_summary *summary);
 
 #if defined(OAUTHMAIL_TESTING)
 /**

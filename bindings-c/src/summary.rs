@@ -22,6 +22,7 @@ pub struct oauthmail_message_summary {
     message_id: Option<CString>,
     has_attachments: bool,
     uidl: Option<CString>,
+    id: Option<CString>,
 }
 
 impl oauthmail_message_summary {
@@ -38,6 +39,7 @@ impl oauthmail_message_summary {
             message_id: s.message_id.as_deref().map(c_string),
             has_attachments: s.has_attachments,
             uidl: s.uidl.as_deref().map(c_string),
+            id: s.id.as_deref().map(c_string),
         }
     }
 }
@@ -88,7 +90,7 @@ pub unsafe extern "C" fn oauthmail_message_list_free(list: *mut oauthmail_messag
 }
 
 /// IMAP UID (for the fetch, flag, move and delete calls); for POP3 the
-/// message number of this session. 0 for NULL.
+/// message number of this session; 0 for Graph (see `oauthmail_message_summary_id`) or NULL.
 ///
 /// # Safety
 /// `summary` is NULL or from a live list.
@@ -228,4 +230,15 @@ pub unsafe extern "C" fn oauthmail_message_summary_has_attachments(summary: *con
 pub unsafe extern "C" fn oauthmail_message_summary_uidl(summary: *const oauthmail_message_summary) -> *const c_char {
     // SAFETY: forwarded contract.
     unsafe { getter(summary, ptr::null(), |s| s.uidl.as_ref().map_or(ptr::null(), |u| u.as_ptr())) }
+}
+
+/// Microsoft Graph's message id (for the `oauthmail_graph_client_*` calls);
+/// NULL for IMAP and POP3.
+///
+/// # Safety
+/// `summary` is NULL or from a live list.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn oauthmail_message_summary_id(summary: *const oauthmail_message_summary) -> *const c_char {
+    // SAFETY: forwarded contract.
+    unsafe { getter(summary, ptr::null(), |s| s.id.as_ref().map_or(ptr::null(), |i| i.as_ptr())) }
 }

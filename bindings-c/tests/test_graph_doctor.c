@@ -51,6 +51,46 @@ static void test_graph(void) {
         }
         oauthmail_message_free(msg);
     }
+    /* Reading bob's mailbox over Graph: the message sent above. */
+    if (EXPECT_OK(oauthmail_graph_client_new("bob@example.test", cred, &o, &graph))) {
+        oauthmail_message_list *list = NULL;
+        oauthmail_graph_list_options lo;
+        memset(&lo, 0, sizeof lo);
+        if (EXPECT_OK(oauthmail_graph_client_list_messages(graph, NULL, &lo, &list))) {
+            const oauthmail_message_summary *s = NULL;
+            size_t i;
+            for (i = 0; i < oauthmail_message_list_count(list); i++)
+                if (strcmp(oauthmail_message_summary_subject(oauthmail_message_list_get(list, i)), "über Graph ✓") == 0)
+                    s = oauthmail_message_list_get(list, i);
+            CHECK(s != NULL);
+            if (s) {
+                const char *id = oauthmail_message_summary_id(s);
+                static uint8_t buf[65536];
+                size_t len = 0;
+                char *new_id = NULL;
+                oauthmail_message_list *unread = NULL;
+                CHECK(id != NULL && oauthmail_message_summary_uid(s) == 0);
+                if (EXPECT_OK(oauthmail_graph_client_fetch_message(graph, id, buf, sizeof buf, &len)))
+                    CHECK(len > 0 && len < sizeof buf && strstr((const char *)buf, "Subject: ") != NULL &&
+                          strstr((const char *)buf, "bob@example.test") != NULL);
+                EXPECT_OK(oauthmail_graph_client_mark_read(graph, id, true));
+                lo.unread_only = true;
+                if (EXPECT_OK(oauthmail_graph_client_list_messages(graph, "inbox", &lo, &unread))) {
+                    for (i = 0; i < oauthmail_message_list_count(unread); i++)
+                        CHECK(strcmp(oauthmail_message_summary_id(oauthmail_message_list_get(unread, i)), id) != 0);
+                    oauthmail_message_list_free(unread);
+                }
+                if (EXPECT_OK(oauthmail_graph_client_move_message(graph, id, "archive", &new_id))) {
+                    CHECK(new_id != NULL && strlen(new_id) > 0);
+                    EXPECT_OK(oauthmail_graph_client_delete_message(graph, new_id));
+                    oauthmail_string_free(new_id);
+                }
+                EXPECT_ERROR(oauthmail_graph_client_mark_read(graph, NULL, true), OAUTHMAIL_ERROR_KIND_CONFIG, NULL, 1);
+            }
+            oauthmail_message_list_free(list);
+        }
+        oauthmail_graph_client_free(graph);
+    }
     EXPECT_ERROR(oauthmail_graph_client_new(NULL, cred, &o, &graph), OAUTHMAIL_ERROR_KIND_CONFIG, NULL, 1);
     oauthmail_graph_client_free(NULL);
     oauthmail_credential_free(cred);
