@@ -21,15 +21,19 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn new(py: Python<'_>, security: Option<&str>, ca_file: Option<PathBuf>, timeout: Option<f64>) -> PyResult<Self> {
+    pub fn new(
+        py: Python<'_>,
+        security: Option<&str>,
+        ca_file: Option<PathBuf>,
+        timeout: Option<f64>,
+    ) -> PyResult<Self> {
         let security = security.map(Security::parse).transpose().py_err(py)?;
         let ca = ca_file.map(TlsTrust::from_ca_file).transpose().py_err(py)?;
         let timeout = timeout
             .map(|s| {
-                Duration::try_from_secs_f64(s)
-                    .ok()
-                    .filter(|d| !d.is_zero())
-                    .ok_or_else(|| oauthmail::Error::config(format!("the timeout must be a positive number of seconds, not {s}")))
+                Duration::try_from_secs_f64(s).ok().filter(|d| !d.is_zero()).ok_or_else(|| {
+                    oauthmail::Error::config(format!("the timeout must be a positive number of seconds, not {s}"))
+                })
             })
             .transpose()
             .py_err(py)?;

@@ -8,9 +8,9 @@ use std::time::SystemTime;
 use oauthmail::credential::AuthorizationRequest as CoreRequest;
 use oauthmail::{
     AuthorizationCodeCredential as CoreAuthCode, ClientCertificateCredential as CoreCert,
-    ClientSecretCredential as CoreSecret, CredentialOptions, DeviceCodeCredential as CoreDeviceCode, DeviceCodeInfo as CoreInfo,
-    RefreshTokenCredential as CoreRefresh, Secret, StaticTokenCredential as CoreStatic, TokenCredential as CoreCredential,
-    UsernamePasswordCredential as CorePassword,
+    ClientSecretCredential as CoreSecret, CredentialOptions, DeviceCodeCredential as CoreDeviceCode,
+    DeviceCodeInfo as CoreInfo, RefreshTokenCredential as CoreRefresh, Secret, StaticTokenCredential as CoreStatic,
+    TokenCredential as CoreCredential, UsernamePasswordCredential as CorePassword,
 };
 use pyo3::PyClass;
 use pyo3::prelude::*;
@@ -307,15 +307,17 @@ impl DeviceCodeCredential {
         login_hint: Option<String>,
         persistent_cache: Option<PathBuf>,
     ) -> PyResult<PyClassInitializer<Self>> {
-        let opts = UserOptions { client_secret, login_hint, persistent_cache }
-            .apply(options(py, authority, ca_file, scopes)?);
+        let opts =
+            UserOptions { client_secret, login_hint, persistent_cache }.apply(options(py, authority, ca_file, scopes)?);
         let callback = move |info: &CoreInfo| {
             // Core calls this from a thread without the GIL; an exception in
             // the callback cannot stop the sign-in, so it is reported as unraisable.
             Python::attach(|py| {
                 let shown = match &prompt_callback {
                     Some(cb) => cb.call1(py, (DeviceCodeInfo::from(info),)).map(drop),
-                    None => py.import("builtins").and_then(|b| b.getattr("print")?.call1((info.message.as_str(),)).map(drop)),
+                    None => py
+                        .import("builtins")
+                        .and_then(|b| b.getattr("print")?.call1((info.message.as_str(),)).map(drop)),
                 };
                 if let Err(e) = shown {
                     e.write_unraisable(py, None);
@@ -375,8 +377,8 @@ impl AuthorizationCodeCredential {
         login_hint: Option<String>,
         persistent_cache: Option<PathBuf>,
     ) -> PyResult<PyClassInitializer<Self>> {
-        let opts = UserOptions { client_secret, login_hint, persistent_cache }
-            .apply(options(py, authority, ca_file, scopes)?);
+        let opts =
+            UserOptions { client_secret, login_hint, persistent_cache }.apply(options(py, authority, ca_file, scopes)?);
         let cred = Arc::new(CoreAuthCode::new(tenant_id, client_id, opts).py_err(py)?);
         Ok(subclass(AuthorizationCodeCredential { inner: cred.clone() }, cred))
     }
@@ -392,7 +394,13 @@ impl AuthorizationCodeCredential {
         Ok(AuthorizationRequest { inner: Arc::new(request) })
     }
     /// Redeems the `code` and `state` the redirect brought back.
-    fn exchange(&self, py: Python<'_>, request: &AuthorizationRequest, code: String, state: String) -> PyResult<AccessToken> {
+    fn exchange(
+        &self,
+        py: Python<'_>,
+        request: &AuthorizationRequest,
+        code: String,
+        state: String,
+    ) -> PyResult<AccessToken> {
         let (inner, req) = (self.inner.clone(), request.inner.clone());
         let token = blocking(py, move || inner.exchange(&req, &code, &state))?;
         Ok(AccessToken { inner: token })
@@ -400,7 +408,12 @@ impl AuthorizationCodeCredential {
     /// Signs in through a browser and a redirect to 127.0.0.1:
     /// `open_browser(url)` (default: `webbrowser.open`) shows the sign-in page.
     #[pyo3(signature = (*scopes, open_browser=None))]
-    fn run_loopback(&self, py: Python<'_>, scopes: Vec<String>, open_browser: Option<Py<PyAny>>) -> PyResult<AccessToken> {
+    fn run_loopback(
+        &self,
+        py: Python<'_>,
+        scopes: Vec<String>,
+        open_browser: Option<Py<PyAny>>,
+    ) -> PyResult<AccessToken> {
         let opener = match open_browser {
             Some(f) => f,
             None => py.import("webbrowser")?.getattr("open")?.unbind(),

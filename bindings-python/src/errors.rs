@@ -53,8 +53,7 @@ impl<T> IntoPyResult<T> for oauthmail::Result<T> {
 /// turning a panic into an `InternalError`.
 pub fn blocking<T: Send>(py: Python<'_>, f: impl FnOnce() -> oauthmail::Result<T> + Send) -> PyResult<T> {
     logging::refresh_level(py);
-    py.detach(|| catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| Err(panic_error(panic.as_ref()))))
-        .py_err(py)
+    py.detach(|| catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| Err(panic_error(panic.as_ref())))).py_err(py)
 }
 
 fn panic_error(panic: &(dyn std::any::Any + Send)) -> Error {

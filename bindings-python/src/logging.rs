@@ -21,7 +21,9 @@ static PY_LEVEL: AtomicU8 = AtomicU8::new(30);
 fn logger(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     LOGGER
-        .get_or_try_init(py, || Ok::<_, PyErr>(py.import("logging")?.call_method1("getLogger", ("oauthmail",))?.unbind()))
+        .get_or_try_init(py, || {
+            Ok::<_, PyErr>(py.import("logging")?.call_method1("getLogger", ("oauthmail",))?.unbind())
+        })
         .map(|l| l.bind(py))
 }
 

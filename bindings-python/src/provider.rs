@@ -94,7 +94,8 @@ impl Provider {
         pop3: &Bound<'_, PyAny>,
     ) -> PyResult<Provider> {
         let authority = Authority::parse(authority).py_err(py)?;
-        let inner = CoreProvider::custom(authority, mail_scope, endpoint(py, smtp)?, endpoint(py, imap)?, endpoint(py, pop3)?);
+        let inner =
+            CoreProvider::custom(authority, mail_scope, endpoint(py, smtp)?, endpoint(py, imap)?, endpoint(py, pop3)?);
         Ok(Provider { inner })
     }
     #[getter]

@@ -58,8 +58,15 @@ impl SmtpClient {
         ca_file: Option<PathBuf>,
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let kwargs: Bound<'py, PyDict> =
-            from_provider_kwargs(cls.py(), &provider.inner.smtp, &provider.inner, username, credential, ca_file, timeout)?;
+        let kwargs: Bound<'py, PyDict> = from_provider_kwargs(
+            cls.py(),
+            &provider.inner.smtp,
+            &provider.inner,
+            username,
+            credential,
+            ca_file,
+            timeout,
+        )?;
         cls.call((), Some(&kwargs))
     }
 
@@ -74,17 +81,26 @@ impl SmtpClient {
             }
             Err(_) => {
                 let (from, rcpts, bytes) = email_parts(message)?;
-                blocking(py, move || inner.send_raw(&from, &rcpts.iter().map(String::as_str).collect::<Vec<_>>(), &bytes))?
+                blocking(py, move || {
+                    inner.send_raw(&from, &rcpts.iter().map(String::as_str).collect::<Vec<_>>(), &bytes)
+                })?
             }
         };
         SendReport::new(py, report)
     }
 
     /// Sends RFC 5322 bytes as they are, to the given envelope.
-    fn send_raw(&self, py: Python<'_>, envelope_from: String, recipients: Vec<String>, data: Vec<u8>) -> PyResult<SendReport> {
+    fn send_raw(
+        &self,
+        py: Python<'_>,
+        envelope_from: String,
+        recipients: Vec<String>,
+        data: Vec<u8>,
+    ) -> PyResult<SendReport> {
         let inner = self.inner.clone();
-        let report =
-            blocking(py, move || inner.send_raw(&envelope_from, &recipients.iter().map(String::as_str).collect::<Vec<_>>(), &data))?;
+        let report = blocking(py, move || {
+            inner.send_raw(&envelope_from, &recipients.iter().map(String::as_str).collect::<Vec<_>>(), &data)
+        })?;
         SendReport::new(py, report)
     }
 
@@ -108,9 +124,8 @@ impl SmtpClient {
     }
 
     #[pyo3(signature = (*_exc))]
-    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
-        self.close(py)?;
-        Ok(false)
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<()> {
+        self.close(py)
     }
 
     fn __repr__(&self) -> String {
