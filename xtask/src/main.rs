@@ -5,6 +5,7 @@
 
 mod java;
 mod node;
+mod python;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -48,6 +49,7 @@ fn codegen(root: &Path, check: bool) -> Result<(), String> {
     ];
     let files = files.into_iter().chain(java::files(root)?);
     let files = files.into_iter().chain(node::files(root)?);
+    let files = files.chain(python::files(root)?);
     let mut stale = Vec::new();
     for (rel, content) in files {
         let path = root.join(rel);
