@@ -52,6 +52,21 @@ step "C ABI: header drift check, C tests (shared, static, ASan/LSan)"
 cargo xtask codegen --check
 bash bindings-c/tests/run.sh
 
+# --- Python binding (bindings-python) -------------------------------------
+# A project-local venv (target/venv) with maturin, mypy and pytest from PyPI;
+# the module is built in debug with the `testing` feature (maturin develop:
+# editable install, about 10 s warm: only pyo3 and the binding recompile).
+# errors.py drift is part of `cargo xtask codegen --check` above; the stubs are
+# checked against the compiled module by mypy.stubtest inside the pytest run.
+step "Python binding: debug build (maturin develop), mypy --strict, stubtest + pytest"
+py_venv=$root/target/venv
+[ -x "$py_venv/bin/python" ] || python3 -m venv "$py_venv"
+"$py_venv/bin/pip" install --quiet --disable-pip-version-check 'maturin>=1.16,<2' 'mypy>=1.18' 'pytest>=8' 'typing_extensions>=4.15'
+(cd bindings-python && VIRTUAL_ENV=$py_venv "$py_venv/bin/maturin" develop --features testing)
+(cd bindings-python && "$py_venv/bin/python" -m mypy --strict python/oauthmail tests)
+(cd bindings-python && "$py_venv/bin/python" -m pytest -q -p no:cacheprovider tests)
+# --- end Python binding ----------------------------------------------------
+
 step "lint"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

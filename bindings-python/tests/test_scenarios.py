@@ -231,7 +231,7 @@ def test_scenario_real_stack_roundtrip(kit: Kit, mailstack: dict[str, str]) -> N
 
     bob = kit.password_credential(BOB)
     imap = oauthmail.ImapClient(
-        host=host, port=int(mailstack["MAILSTACK_IMAPS_PORT"]), username=BOB, credential=bob, ca_file=ca,
+        host=host, port=int(mailstack["MAILSTACK_IMAPS_PORT"]), username=BOB, credential=bob, ca_file=ca, security="tls",
     )
     with imap:
         # Postfix hands the message to Dovecot over LMTP; wait for it by polling IMAP.
@@ -241,6 +241,6 @@ def test_scenario_real_stack_roundtrip(kit: Kit, mailstack: dict[str, str]) -> N
             threading.Event().wait(0.1)
         assert any(m.subject == subject for m in imap.list_messages(limit=20))
     with oauthmail.Pop3Client(
-        host=host, port=int(mailstack["MAILSTACK_POP3S_PORT"]), username=BOB, credential=bob, ca_file=ca,
+        host=host, port=int(mailstack["MAILSTACK_POP3S_PORT"]), username=BOB, credential=bob, ca_file=ca, security="tls",
     ) as pop3:
         assert any(m.subject == subject for m in pop3.list_messages(limit=20))
