@@ -1,7 +1,6 @@
 //! `GraphMailClient`: sending through Microsoft Graph where SMTP AUTH is off.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use oauthmail::GraphConfig;
 use pyo3::prelude::*;
@@ -10,13 +9,14 @@ use pyo3::types::{PyDict, PyTuple, PyType};
 use crate::client::{Settings, email_bytes};
 use crate::credential::TokenCredential;
 use crate::errors::{IntoPyResult, blocking};
+use crate::handle::Handle;
 use crate::message::{Message, SendReport};
 
 /// Sends mail as `mailbox` through Microsoft Graph (`sendMail`). Thread-safe.
 /// A context manager.
 #[pyclass(frozen, module = "oauthmail._native")]
 pub struct GraphMailClient {
-    inner: Arc<oauthmail::GraphMailClient>,
+    inner: Handle<oauthmail::GraphMailClient>,
 }
 
 #[pymethods]
@@ -40,7 +40,7 @@ impl GraphMailClient {
         config.ca = s.ca.unwrap_or(config.ca);
         config.save_to_sent_items = save_to_sent_items;
         let inner = oauthmail::GraphMailClient::new(config, credential.inner.clone()).py_err(py)?;
-        Ok(GraphMailClient { inner: Arc::new(inner) })
+        Ok(GraphMailClient { inner: Handle::new(inner) })
     }
 
     /// The provider's Graph URL and scope (Microsoft clouds only).
@@ -70,7 +70,7 @@ impl GraphMailClient {
 
     /// Sends an `oauthmail.Message` or an `email.message.Message`.
     fn send(&self, py: Python<'_>, message: &Bound<'_, PyAny>) -> PyResult<SendReport> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         let report = match message.cast::<Message>() {
             Ok(m) => {
                 let m = m.borrow().inner.clone();
@@ -86,7 +86,7 @@ impl GraphMailClient {
 
     /// Sends RFC 5322 bytes; recipients come from its To, Cc and Bcc headers.
     fn send_mime(&self, py: Python<'_>, data: Vec<u8>) -> PyResult<SendReport> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         let report = blocking(py, move || inner.send_mime(&data))?;
         SendReport::new(py, report)
     }
@@ -106,6 +106,6 @@ impl GraphMailClient {
     }
 
     fn __repr__(&self) -> String {
-        format!("{:?}", self.inner)
+        format!("{:?}", *self.inner)
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use oauthmail::imap::{Folder as CoreFolder, ListOptions, MessagePages};
 use oauthmail::tls::TlsTrust;
@@ -13,6 +13,7 @@ use pyo3::types::{PyTuple, PyType};
 use crate::client::{Settings, from_provider_kwargs, to_email};
 use crate::credential::TokenCredential;
 use crate::errors::{IntoPyResult, blocking};
+use crate::handle::Handle;
 use crate::summary::MessageSummary;
 
 /// An IMAP folder (name decoded to UTF-8).
@@ -46,7 +47,7 @@ impl From<CoreFolder> for Folder {
 /// one; calls that take UIDs work on it (INBOX at first).
 #[pyclass(frozen, module = "oauthmail._native")]
 pub struct ImapClient {
-    inner: Arc<oauthmail::ImapClient>,
+    inner: Handle<oauthmail::ImapClient>,
 }
 
 fn uid_refs(flags: &[String]) -> Vec<&str> {
@@ -77,7 +78,7 @@ impl ImapClient {
         config.timeout = s.timeout.unwrap_or(config.timeout);
         config.scopes = scopes.unwrap_or_default();
         let inner = oauthmail::ImapClient::new(config, credential.inner.clone()).py_err(py)?;
-        Ok(ImapClient { inner: Arc::new(inner) })
+        Ok(ImapClient { inner: Handle::new(inner) })
     }
 
     /// The provider's IMAP host, port, security and mail scope.
@@ -111,7 +112,7 @@ impl ImapClient {
         let defaults = ListOptions::default();
         let options =
             ListOptions { limit, unseen_only, newest_first, batch_size: batch_size.unwrap_or(defaults.batch_size) };
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         let folder = folder.to_owned();
         let pages = blocking(py, move || inner.pages(&folder, &options))?;
         Ok(MessageIterator {
@@ -122,7 +123,7 @@ impl ImapClient {
 
     /// The whole message (RFC 5322 bytes) of `uid` in the current folder.
     fn fetch_message(&self, py: Python<'_>, uid: u32) -> PyResult<Vec<u8>> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.fetch_message(uid))
     }
 
@@ -134,68 +135,68 @@ impl ImapClient {
 
     /// Streams the message into a file; a partial file is removed on failure.
     fn fetch_message_to_file(&self, py: Python<'_>, uid: u32, path: PathBuf) -> PyResult<()> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.fetch_message_to_file(uid, &path))
     }
 
     fn list_folders(&self, py: Python<'_>) -> PyResult<Vec<Folder>> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         Ok(blocking(py, move || inner.list_folders())?.into_iter().map(Folder::from).collect())
     }
 
     fn create_folder(&self, py: Python<'_>, name: String) -> PyResult<()> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.create_folder(&name))
     }
 
     fn delete_folder(&self, py: Python<'_>, name: String) -> PyResult<()> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.delete_folder(&name))
     }
 
     /// Makes `folder` the current one; returns how many messages it has.
     fn select(&self, py: Python<'_>, folder: String) -> PyResult<u32> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         Ok(blocking(py, move || inner.select(&folder))?.exists)
     }
 
     /// Adds flags (e.g. `"\\Seen"`) to messages of the current folder.
     fn set_flags(&self, py: Python<'_>, uids: Vec<u32>, flags: Vec<String>) -> PyResult<()> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.set_flags(&uids, &uid_refs(&flags)))
     }
 
     fn clear_flags(&self, py: Python<'_>, uids: Vec<u32>, flags: Vec<String>) -> PyResult<()> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.clear_flags(&uids, &uid_refs(&flags)))
     }
 
     fn copy(&self, py: Python<'_>, uids: Vec<u32>, dest: String) -> PyResult<()> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.copy(&uids, &dest))
     }
 
     fn move_messages(&self, py: Python<'_>, uids: Vec<u32>, dest: String) -> PyResult<()> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.move_messages(&uids, &dest))
     }
 
     /// Marks messages deleted and, with `expunge` (default), removes them now.
     #[pyo3(signature = (uids, expunge=true))]
     fn delete(&self, py: Python<'_>, uids: Vec<u32>, expunge: bool) -> PyResult<()> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.delete(&uids, expunge))
     }
 
     /// Connects and logs in now instead of at the first call.
     fn connect(&self, py: Python<'_>) -> PyResult<()> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.connect())
     }
 
     /// Logs out; later calls raise `ClosedError`. Closing twice is fine.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || {
             inner.close();
             Ok(())
@@ -212,7 +213,7 @@ impl ImapClient {
     }
 
     fn __repr__(&self) -> String {
-        format!("{:?}", self.inner)
+        format!("{:?}", *self.inner)
     }
 }
 
@@ -225,7 +226,7 @@ struct IterState {
 /// at a time: a second thread gets an `OAuthMailError` of kind `Config`.
 #[pyclass(frozen, module = "oauthmail._native")]
 pub struct MessageIterator {
-    client: Arc<oauthmail::ImapClient>,
+    client: Handle<oauthmail::ImapClient>,
     state: Mutex<IterState>,
 }
 
@@ -236,7 +237,7 @@ impl MessageIterator {
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<MessageSummary>> {
-        let client = self.client.clone();
+        let client = self.client.arc();
         let state = &self.state;
         blocking(py, move || {
             let mut st = state.try_lock().map_err(|_| {

@@ -6,6 +6,7 @@ mod client;
 mod credential;
 mod errors;
 mod graph;
+mod handle;
 mod imap;
 mod logging;
 mod message;

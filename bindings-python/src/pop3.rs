@@ -1,7 +1,6 @@
 //! `Pop3Client`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use oauthmail::Pop3Config;
 use oauthmail::tls::TlsTrust;
@@ -11,6 +10,7 @@ use pyo3::types::{PyTuple, PyType};
 use crate::client::{Settings, from_provider_kwargs, to_email};
 use crate::credential::TokenCredential;
 use crate::errors::{IntoPyResult, blocking};
+use crate::handle::Handle;
 use crate::summary::MessageSummary;
 
 /// Reads mail over POP3 with OAuth 2.0. Thread-safe: calls from several
@@ -18,7 +18,7 @@ use crate::summary::MessageSummary;
 /// are applied when it closes (QUIT).
 #[pyclass(frozen, module = "oauthmail._native")]
 pub struct Pop3Client {
-    inner: Arc<oauthmail::Pop3Client>,
+    inner: Handle<oauthmail::Pop3Client>,
 }
 
 #[pymethods]
@@ -45,7 +45,7 @@ impl Pop3Client {
         config.timeout = s.timeout.unwrap_or(config.timeout);
         config.scopes = scopes.unwrap_or_default();
         let inner = oauthmail::Pop3Client::new(config, credential.inner.clone()).py_err(py)?;
-        Ok(Pop3Client { inner: Arc::new(inner) })
+        Ok(Pop3Client { inner: Handle::new(inner) })
     }
 
     /// The provider's POP3 host, port, security and mail scope.
@@ -67,7 +67,7 @@ impl Pop3Client {
     /// Summaries of the maildrop, newest first (`uid` is the message number).
     #[pyo3(signature = (*, limit=None))]
     fn list_messages<'py>(&self, py: Python<'py>, limit: Option<usize>) -> PyResult<Bound<'py, PyAny>> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         let list: Vec<MessageSummary> =
             blocking(py, move || inner.list_messages(limit))?.into_iter().map(MessageSummary::from).collect();
         list.into_pyobject(py)?.try_iter().map(Bound::into_any)
@@ -75,13 +75,13 @@ impl Pop3Client {
 
     /// `(messages, total size in bytes)`.
     fn stat(&self, py: Python<'_>) -> PyResult<(u32, u64)> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.stat())
     }
 
     /// The whole message `n` (RFC 5322 bytes).
     fn fetch_message(&self, py: Python<'_>, n: u32) -> PyResult<Vec<u8>> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.fetch_message(n))
     }
 
@@ -93,30 +93,30 @@ impl Pop3Client {
 
     /// Streams message `n` into a file; a partial file is removed on failure.
     fn fetch_message_to_file(&self, py: Python<'_>, n: u32, path: PathBuf) -> PyResult<()> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.fetch_message_to_file(n, &path))
     }
 
     /// Marks message `n` deleted; the server deletes it at `close()`.
     fn delete(&self, py: Python<'_>, n: u32) -> PyResult<()> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.dele(n))
     }
 
     /// Unmarks every message marked for deletion in this session.
     fn reset(&self, py: Python<'_>) -> PyResult<()> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.rset())
     }
 
     fn connect(&self, py: Python<'_>) -> PyResult<()> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.connect())
     }
 
     /// QUIT (applies deletions); later calls raise `ClosedError`.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.close())
     }
 
@@ -130,6 +130,6 @@ impl Pop3Client {
     }
 
     fn __repr__(&self) -> String {
-        format!("{:?}", self.inner)
+        format!("{:?}", *self.inner)
     }
 }

@@ -1,7 +1,6 @@
 //! `SmtpClient`: sends `Message`s, `email.message.Message`s and raw bytes.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use oauthmail::{SmtpConfig, tls::TlsTrust};
 use pyo3::prelude::*;
@@ -10,13 +9,14 @@ use pyo3::types::{PyDict, PyType};
 use crate::client::{Settings, email_parts, from_provider_kwargs};
 use crate::credential::TokenCredential;
 use crate::errors::{IntoPyResult, blocking};
+use crate::handle::Handle;
 use crate::message::{Message, SendReport};
 
 /// Sends mail over SMTP submission with OAuth 2.0. Thread-safe: calls from
 /// several threads take turns on its one connection. A context manager.
 #[pyclass(frozen, module = "oauthmail._native")]
 pub struct SmtpClient {
-    inner: Arc<oauthmail::SmtpClient>,
+    inner: Handle<oauthmail::SmtpClient>,
 }
 
 #[pymethods]
@@ -44,7 +44,7 @@ impl SmtpClient {
         config.timeout = s.timeout.unwrap_or(config.timeout);
         config.scopes = scopes.unwrap_or_default();
         let inner = oauthmail::SmtpClient::new(config, credential.inner.clone()).py_err(py)?;
-        Ok(SmtpClient { inner: Arc::new(inner) })
+        Ok(SmtpClient { inner: Handle::new(inner) })
     }
 
     /// The provider's SMTP host, port, security and mail scope.
@@ -73,7 +73,7 @@ impl SmtpClient {
     /// Sends an `oauthmail.Message` or an `email.message.Message` (e.g.
     /// `EmailMessage`; its envelope comes from its headers, Bcc is not sent).
     fn send(&self, py: Python<'_>, message: &Bound<'_, PyAny>) -> PyResult<SendReport> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         let report = match message.cast::<Message>() {
             Ok(m) => {
                 let m = m.borrow().inner.clone();
@@ -97,7 +97,7 @@ impl SmtpClient {
         recipients: Vec<String>,
         data: Vec<u8>,
     ) -> PyResult<SendReport> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         let report = blocking(py, move || {
             inner.send_raw(&envelope_from, &recipients.iter().map(String::as_str).collect::<Vec<_>>(), &data)
         })?;
@@ -106,13 +106,13 @@ impl SmtpClient {
 
     /// Connects and logs in now (to check settings) instead of at the first send.
     fn connect(&self, py: Python<'_>) -> PyResult<()> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || inner.connect())
     }
 
     /// Ends the session; later calls raise `ClosedError`. Closing twice is fine.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         blocking(py, move || {
             inner.close();
             Ok(())
@@ -129,6 +129,6 @@ impl SmtpClient {
     }
 
     fn __repr__(&self) -> String {
-        format!("{:?}", self.inner)
+        format!("{:?}", *self.inner)
     }
 }

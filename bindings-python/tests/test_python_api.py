@@ -286,3 +286,29 @@ def test_stubs_match_the_compiled_module() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (PACKAGE / "py.typed").exists()
+
+
+def test_one_listing_iterated_by_two_threads_is_a_clear_error(private_kit: Kit) -> None:
+    user = f"shared-{uuid.uuid4().hex[:8]}@external.example"
+    private_kit.control("POST", "seed", {"user": user, "count": 4})
+    # Every IMAP reply of the next connection takes 0.6 s: the first thread is
+    # still inside the batch fetch when the second one asks.
+    private_kit.fault("imap", "slow", delay_ms=600)
+    with private_kit.imap(user) as imap:
+        listing = imap.list_messages(batch_size=2)
+        state = {"in_call": False}
+        results: list[object] = []
+
+        def first() -> None:
+            state["in_call"] = True
+            results.append(next(listing))
+
+        worker = threading.Thread(target=first)
+        worker.start()
+        while not state["in_call"]:
+            time.sleep(0.01)
+        time.sleep(0.2)
+        with pytest.raises(oauthmail.ConfigError, match="another thread"):
+            next(listing)
+        worker.join()
+        assert isinstance(results[0], oauthmail.MessageSummary)
