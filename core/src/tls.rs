@@ -107,6 +107,24 @@ impl TlsTrust {
     }
 }
 
+/// A server's refusal of STARTTLS/STLS as a `Tls` error: the connection cannot be secured, so
+/// nothing is sent, whatever the reply code suggests (454 and `[UNAVAILABLE]` look transient).
+/// Connection failures while asking keep their kind.
+pub(crate) fn starttls_refused(e: Error) -> Error {
+    use crate::ErrorKind::{Network, Timeout, Tls};
+    if matches!(e.kind(), Network | Timeout | Tls) {
+        return e;
+    }
+    let refused = Error::new(Tls, format!("the server refused to start TLS: {}", e.message_text())).with_hint(
+        "Nothing was sent. The server would not encrypt the connection: check its TLS setup, or use security 'tls' \
+         on its implicit-TLS port (465, 993, 995).",
+    );
+    match e.code() {
+        Some(code) => refused.with_code(code),
+        None => refused,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

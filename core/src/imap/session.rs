@@ -92,7 +92,7 @@ impl Session {
                 return Err(Error::new(ErrorKind::Tls, format!("{}:{} does not offer STARTTLS", ep.host, ep.port))
                     .with_hint("Use security 'tls' (port 993) or a server that offers STARTTLS."));
             }
-            s.run(&Command::new("STARTTLS"))?;
+            s.run(&Command::new("STARTTLS")).map_err(crate::tls::starttls_refused)?;
             s.t = s.t.start_tls(ep.trust)?;
             s.caps.clear(); // RFC 3501 6.2.1: capabilities from before TLS are void.
         }

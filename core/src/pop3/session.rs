@@ -72,7 +72,7 @@ impl Session {
                 return Err(Error::new(ErrorKind::Tls, format!("{}:{} does not offer STLS", ep.host, ep.port))
                     .with_hint("Use security 'tls' (port 995) or a server that offers STLS."));
             }
-            s.simple("STLS")?;
+            s.simple("STLS").map_err(crate::tls::starttls_refused)?;
             s.t = s.t.start_tls(ep.trust)?;
             s.capa()?; // RFC 2595 4: capabilities may change after TLS.
         }

@@ -118,7 +118,8 @@ impl Session {
                     .with_hint("Use the server's TLS port (465) or a server that supports STARTTLS; the token is never sent unencrypted."));
             }
             conn.starttls(tls, &hello).map_err(|e| match classify(&format!("STARTTLS failed on the {where_}"), e) {
-                Failure::Reply(code, text) => map_reply(SmtpStage::Connect, code, &text),
+                // A refused STARTTLS is a TLS failure, whatever the reply code says (454 looks transient).
+                Failure::Reply(code, text) => crate::tls::starttls_refused(map_reply(SmtpStage::Connect, code, &text)),
                 Failure::Connection(err) => err,
             })?;
         }

@@ -18,9 +18,10 @@ use crate::http::{self, Outcome, Request, Response};
 use crate::identity::Identity;
 use crate::imap::{self, ImapFault, ImapState, ImapStats};
 use crate::listener::Listener;
-use crate::pki::{self, AppCertificate, RsaKey, TlsIdentity};
+use crate::pki::{self, AppCertificate, BadCertificates, RsaKey, TlsIdentity};
 use crate::pop3::{self, Pop3Fault, Pop3State, Pop3Stats};
 use crate::request_log::{RequestLog, RequestRecord};
+use crate::rogue::{RogueProtocol, RogueServer, RogueTls};
 use crate::smtp::{self, SmtpFault, SmtpState, SmtpStats};
 use crate::store::MailStore;
 use crate::tokens::{TokenRejection, TokenRequest};
@@ -120,6 +121,7 @@ pub struct TestKit {
     ca_path: PathBuf,
     jwt_public_key_path: PathBuf,
     cert_app: Option<CertApp>,
+    bad_certificates: BadCertificates,
     _dir: tempfile::TempDir,
 }
 
@@ -253,10 +255,16 @@ impl TestKit {
             ca_path,
             jwt_public_key_path,
             cert_app: cert_apps.into_iter().next(),
+            bad_certificates: tls.bad,
             _dir: dir,
         };
         let _ = kit.shared.info.set(kit.build_info(port));
         Ok(kit)
+    }
+
+    /// A server that gets TLS wrong in the way `tls` says, speaking `protocol` (see `RogueServer`).
+    pub fn rogue_server(&self, protocol: RogueProtocol, tls: RogueTls) -> io::Result<RogueServer> {
+        RogueServer::start(protocol, tls, self.bad_certificates.clone())
     }
 
     /// Starts the kit with `Config::default_fixture()`.

@@ -24,41 +24,79 @@ fn other(err: impl std::fmt::Display) -> io::Error {
 pub(crate) struct TlsIdentity {
     pub ca_pem: String,
     pub server_config: Arc<ServerConfig>,
+    /// Server configs with certificates a client must refuse (for `RogueServer`).
+    pub bad: BadCertificates,
+}
+
+/// Server configs whose certificate is wrong in exactly one way.
+#[derive(Clone)]
+pub(crate) struct BadCertificates {
+    /// Signed by the kit's CA, valid, but for `mail.wrong-host.test` only.
+    pub wrong_host: Arc<ServerConfig>,
+    /// Signed by the kit's CA for `127.0.0.1`/`localhost`, but expired in 2021.
+    pub expired: Arc<ServerConfig>,
+    /// For `127.0.0.1`/`localhost`, valid, but signed by a CA nobody trusts.
+    pub unknown_ca: Arc<ServerConfig>,
+}
+
+fn new_ca(name: &str) -> io::Result<(CertificateDer<'static>, String, Issuer<'static, KeyPair>)> {
+    let ca_key = KeyPair::generate().map_err(other)?;
+    let mut ca_params = CertificateParams::default();
+    ca_params.distinguished_name = rcgen::DistinguishedName::new();
+    ca_params.distinguished_name.push(DnType::CommonName, name);
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    ca_params.serial_number = Some(random_bytes(16).into());
+    let ca_cert = ca_params.self_signed(&ca_key).map_err(other)?;
+    Ok((ca_cert.der().clone(), ca_cert.pem(), Issuer::new(ca_params, ca_key)))
+}
+
+/// A rustls server config presenting a certificate for `names` signed by `issuer`;
+/// `validity` overrides rcgen's default (1975..4096).
+fn signed_server_config(
+    names: &[&str],
+    issuer: &Issuer<'static, KeyPair>,
+    ca_der: &CertificateDer<'static>,
+    validity: Option<(i32, i32)>,
+) -> io::Result<Arc<ServerConfig>> {
+    let server_key = KeyPair::generate().map_err(other)?;
+    let mut params = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).map_err(other)?;
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.distinguished_name.push(DnType::CommonName, names[0]);
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    params.serial_number = Some(random_bytes(16).into());
+    if let Some((from, to)) = validity {
+        params.not_before = rcgen::date_time_ymd(from, 1, 1);
+        params.not_after = rcgen::date_time_ymd(to, 1, 1);
+    }
+    let server_cert = params.signed_by(&server_key, issuer).map_err(other)?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(other)?
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![server_cert.der().clone(), ca_der.clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der())),
+        )
+        .map_err(other)?;
+    Ok(Arc::new(config))
 }
 
 impl TlsIdentity {
     /// A fresh CA and a server certificate for `127.0.0.1` and `localhost` signed by it.
     pub fn generate() -> io::Result<TlsIdentity> {
-        let ca_key = KeyPair::generate().map_err(other)?;
-        let mut ca_params = CertificateParams::default();
-        ca_params.distinguished_name = rcgen::DistinguishedName::new();
-        ca_params.distinguished_name.push(DnType::CommonName, "oauthmail testkit CA");
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        ca_params.serial_number = Some(random_bytes(16).into());
-        let ca_cert = ca_params.self_signed(&ca_key).map_err(other)?;
-        let issuer = Issuer::new(ca_params, ca_key);
-
-        let server_key = KeyPair::generate().map_err(other)?;
-        let mut params = CertificateParams::new(vec!["127.0.0.1".into(), "localhost".into()]).map_err(other)?;
-        params.distinguished_name = rcgen::DistinguishedName::new();
-        params.distinguished_name.push(DnType::CommonName, "localhost");
-        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        params.serial_number = Some(random_bytes(16).into());
-        let server_cert = params.signed_by(&server_key, &issuer).map_err(other)?;
-
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let server_config = ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(other)?
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![server_cert.der().clone(), ca_cert.der().clone()],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der())),
-            )
-            .map_err(other)?;
-        Ok(TlsIdentity { ca_pem: ca_cert.pem(), server_config: Arc::new(server_config) })
+        let (ca_der, ca_pem, issuer) = new_ca("oauthmail testkit CA")?;
+        let loopback = ["127.0.0.1", "localhost"];
+        let server_config = signed_server_config(&loopback, &issuer, &ca_der, None)?;
+        let (rogue_der, _, rogue_issuer) = new_ca("untrusted rogue CA")?;
+        let bad = BadCertificates {
+            wrong_host: signed_server_config(&["mail.wrong-host.test"], &issuer, &ca_der, None)?,
+            expired: signed_server_config(&loopback, &issuer, &ca_der, Some((2020, 2021)))?,
+            unknown_ca: signed_server_config(&loopback, &rogue_issuer, &rogue_der, None)?,
+        };
+        Ok(TlsIdentity { ca_pem, server_config, bad })
     }
 }
 
