@@ -19,7 +19,7 @@ from email.message import EmailMessage
 import pytest
 
 import oauthmail
-from conftest import ALICE, BOB, PUBLIC_APP, TENANT, Kit
+from conftest import ALICE, BOB, PUBLIC_APP, ROOT, TENANT, Kit
 
 CAROL = "carol@external.example"  # outside the tenant: its mailbox is made on delivery
 PACKAGE = pathlib.Path(oauthmail.__file__).parent
@@ -279,7 +279,7 @@ def test_misuse_is_a_clear_error_not_a_crash(tmp_path: pathlib.Path) -> None:
 
 
 def test_stubs_match_the_compiled_module() -> None:
-    allowlist = PACKAGE.parents[1] / "stubtest-allowlist.txt"
+    allowlist = ROOT / "bindings-python" / "stubtest-allowlist.txt"
     result = subprocess.run(
         [sys.executable, "-m", "mypy.stubtest", "oauthmail._native", "--allowlist", str(allowlist)],
         capture_output=True, text=True,
@@ -312,3 +312,19 @@ def test_one_listing_iterated_by_two_threads_is_a_clear_error(private_kit: Kit) 
             next(listing)
         worker.join()
         assert isinstance(results[0], oauthmail.MessageSummary)
+
+
+def test_example_program_runs_against_the_test_kit(kit: Kit) -> None:
+    example = ROOT / "examples" / "python" / "send_and_list.py"
+    env = {
+        "PATH": "/usr/bin:/bin", "AZURE_TENANT_ID": TENANT, "AZURE_CLIENT_ID": "22222222-2222-2222-2222-222222222222",
+        "AZURE_CLIENT_SECRET": "test-secret-1", "AZURE_AUTHORITY_HOST": kit.authority, "OAUTHMAIL_CA_FILE": kit.ca,
+        "OAUTHMAIL_USER": BOB, "OAUTHMAIL_SMTP_HOST": kit.host, "OAUTHMAIL_IMAP_HOST": kit.host,
+        "OAUTHMAIL_SMTP_PORT": str(kit.info["smtp"]["starttls_port"]), "OAUTHMAIL_SMTP_SECURITY": "starttls",
+        "OAUTHMAIL_IMAP_PORT": str(kit.info["imap"]["tls_port"]), "OAUTHMAIL_IMAP_SECURITY": "tls",
+    }
+    result = subprocess.run([sys.executable, str(example)], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("queued: ") and len(lines[0]) > len("queued: ")
+    assert any(line.endswith("Test测试邮件标题") for line in lines[1:])
