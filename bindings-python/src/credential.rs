@@ -235,8 +235,10 @@ impl RefreshTokenCredential {
     }
     /// The newest refresh token (the provider may rotate it). Keep it secret.
     #[getter]
-    fn refresh_token(&self) -> Option<String> {
-        self.inner.refresh_token().map(|s| s.expose().to_owned())
+    fn refresh_token(&self, py: Python<'_>) -> Option<String> {
+        // Without the GIL: the core lock it reads is also taken by threads that log (and so need the GIL).
+        let inner = self.inner.clone();
+        py.detach(move || inner.refresh_token().map(|s| s.expose().to_owned()))
     }
 }
 
@@ -384,8 +386,9 @@ impl AuthorizationCodeCredential {
     }
     /// Whether a sign-in happened (or a cached refresh token was found).
     #[getter]
-    fn is_signed_in(&self) -> bool {
-        self.inner.is_signed_in()
+    fn is_signed_in(&self, py: Python<'_>) -> bool {
+        let inner = self.inner.clone();
+        py.detach(move || inner.is_signed_in())
     }
     /// The URL to open in a browser, for a redirect to `redirect_uri`.
     #[pyo3(signature = (redirect_uri, *scopes))]

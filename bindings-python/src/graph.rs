@@ -73,7 +73,7 @@ impl GraphMailClient {
         let inner = self.inner.arc();
         let report = match message.cast::<Message>() {
             Ok(m) => {
-                let m = m.borrow().inner.clone();
+                let m = m.try_borrow()?.inner.clone();
                 blocking(py, move || inner.send(&m))?
             }
             Err(_) => {

@@ -76,7 +76,7 @@ impl SmtpClient {
         let inner = self.inner.arc();
         let report = match message.cast::<Message>() {
             Ok(m) => {
-                let m = m.borrow().inner.clone();
+                let m = m.try_borrow()?.inner.clone();
                 blocking(py, move || inner.send(&m))?
             }
             Err(_) => {

@@ -7,7 +7,6 @@ from __future__ import annotations
 import email.policy
 import logging
 import pathlib
-import ssl
 import subprocess
 import sys
 import threading
@@ -217,11 +216,10 @@ def test_device_code_credential_calls_the_python_prompt(kit: Kit) -> None:
 
 
 def test_authorization_code_loopback_sign_in(kit: Kit) -> None:
-    context = ssl.create_default_context(cafile=kit.ca)
 
     def browser(url: str) -> None:
         # The kit signs alice in without a page and redirects to our loopback listener.
-        threading.Thread(target=lambda: urllib.request.urlopen(url, context=context, timeout=30).read()).start()
+        threading.Thread(target=lambda: urllib.request.urlopen(url, context=kit.ssl, timeout=30).read()).start()
 
     credential = oauthmail.AuthorizationCodeCredential(
         tenant_id=TENANT, client_id=PUBLIC_APP, authority=kit.authority, ca_file=kit.ca,
