@@ -365,9 +365,9 @@ export interface Message {
   from?: string
   sender?: string
   replyTo?: string
-  to?: Addresses
-  cc?: Addresses
-  bcc?: Addresses
+  to?: string | Array<string>
+  cc?: string | Array<string>
+  bcc?: string | Array<string>
   subject?: string
   text?: string
   html?: string

@@ -67,6 +67,19 @@ py_venv=$root/target/venv
 (cd bindings-python && "$py_venv/bin/python" -m pytest -q -p no:cacheprovider tests)
 # --- end Python binding ----------------------------------------------------
 
+# --- Node binding (bindings-node) ---
+# node_modules from npm (package-lock.json: @napi-rs/cli, typescript, nodemailer,
+# @types); the addon is this debug build of oauthmail-node with the `testing`
+# feature, copied from target/debug (only the binding crate recompiles, ~20 s);
+# scripts/build.mjs --check regenerates index.js/index.d.ts with napi-rs's own
+# generators from that build and fails on drift. Warm about 1.5 min
+# (npm ci ~20 s, tests ~45 s); cold, npm downloads ~80 MB once.
+step "Node binding: npm ci, index.js/index.d.ts drift check, node --test"
+(cd bindings-node && npm ci --ignore-scripts --no-audit --no-fund)
+(cd bindings-node && node scripts/build.mjs --check)
+(cd bindings-node && npm test)
+# --- end Node binding ---
+
 step "lint"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -45,9 +45,7 @@ pub(crate) fn port(value: u32, what: &str) -> oauthmail::Result<u16> {
 }
 
 /// One or several addresses, as nodemailer takes them.
-type Addresses = Either<String, Vec<String>>;
-
-fn addresses(value: Option<Addresses>) -> Vec<String> {
+fn addresses(value: Option<Either<String, Vec<String>>>) -> Vec<String> {
     match value {
         None => Vec::new(),
         Some(Either::A(one)) => vec![one],
@@ -73,9 +71,9 @@ pub struct Message {
     pub from: Option<String>,
     pub sender: Option<String>,
     pub reply_to: Option<String>,
-    pub to: Option<Addresses>,
-    pub cc: Option<Addresses>,
-    pub bcc: Option<Addresses>,
+    pub to: Option<Either<String, Vec<String>>>,
+    pub cc: Option<Either<String, Vec<String>>>,
+    pub bcc: Option<Either<String, Vec<String>>>,
     pub subject: Option<String>,
     pub text: Option<String>,
     pub html: Option<String>,

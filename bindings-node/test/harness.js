@@ -22,7 +22,10 @@ async function startKit() {
     readline.createInterface({ input: child.stdout }).once('line', resolve)
   })
   child.removeAllListeners('exit')
+  // Neither the kit nor its pipes keep this process alive; it stops when our end of stdin closes.
   child.unref()
+  child.stdin.unref()
+  child.stdout.unref()
   kits.push(child)
   return kitFrom(JSON.parse(line), () => child.stdin.end())
 }

@@ -1,0 +1,19 @@
+// The package works from `import` as well as `require`, with the same objects.
+import test from 'node:test'
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import oauthmail, { ClientSecretCredential, Provider, SmtpClient, ErrorKind, isOAuthMailError, nodemailerAuth } from 'oauthmail'
+
+test('named and default ESM imports are the CommonJS objects', () => {
+  const cjs = createRequire(import.meta.url)('oauthmail')
+  assert.equal(ClientSecretCredential, cjs.ClientSecretCredential)
+  assert.equal(SmtpClient, oauthmail.SmtpClient)
+  assert.equal(ErrorKind.Closed, 'Closed')
+  assert.equal(typeof isOAuthMailError, 'function')
+  assert.equal(typeof nodemailerAuth, 'function')
+  const p = Provider.office365()
+  assert.deepEqual(p.smtp, { host: 'smtp.office365.com', port: 587, security: 'starttls' })
+  assert.equal(p.mailScope, 'https://outlook.office365.com/.default')
+  assert.equal(Provider.byName('gmail').imap.host, 'imap.gmail.com')
+  assert.throws(() => Provider.byName('nope'), { kind: 'Config' })
+})
