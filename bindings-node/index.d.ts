@@ -269,7 +269,10 @@ export interface ClientSecretCredentialOptions {
 export interface DeviceCodeCredentialOptions {
   tenantId: string
   clientId: string
-  /** Called (on the main thread) with the code to show; default: print `message` to stderr. */
+  /**
+   * Called (on the main thread) with the code to show; default: print `message` to stderr.
+   * An exception it throws is an uncaught exception, as from any event callback.
+   */
   userPromptCallback?: (arg: DeviceCodeInfo) => void
   authority?: string
   caFile?: string

@@ -379,6 +379,7 @@ pub struct DeviceCodeCredentialOptions<'env> {
     pub tenant_id: String,
     pub client_id: String,
     /// Called (on the main thread) with the code to show; default: print `message` to stderr.
+    /// An exception it throws is an uncaught exception, as from any event callback.
     pub user_prompt_callback: Option<Function<'env, DeviceCodeInfo, ()>>,
     pub authority: Option<String>,
     pub ca_file: Option<String>,
