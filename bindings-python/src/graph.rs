@@ -2,18 +2,20 @@
 
 use std::path::PathBuf;
 
-use oauthmail::GraphConfig;
+use oauthmail::{GraphConfig, GraphListOptions};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
-use crate::client::{Settings, email_bytes};
+use crate::client::{Settings, email_bytes, to_email};
 use crate::credential::TokenCredential;
 use crate::errors::{IntoPyResult, blocking};
 use crate::handle::Handle;
+use crate::listing::{MessageIterator, Pages};
 use crate::message::{Message, SendReport};
+use crate::time::system_time_arg;
 
-/// Sends mail as `mailbox` through Microsoft Graph (`sendMail`). Thread-safe.
-/// A context manager.
+/// Sends and reads the mail of `mailbox` through Microsoft Graph, for tenants
+/// where SMTP AUTH is off. Thread-safe. A context manager.
 #[pyclass(frozen, module = "oauthmail._native")]
 pub struct GraphMailClient {
     inner: Handle<oauthmail::GraphMailClient>,
@@ -89,6 +91,60 @@ impl GraphMailClient {
         let inner = self.inner.arc();
         let report = blocking(py, move || inner.send_mime(&data))?;
         SendReport::new(py, report)
+    }
+
+    /// A folder's messages as an iterator of `MessageSummary`, newest first,
+    /// one Graph page (`page_size` messages) per request. `folder` is a
+    /// well-known name (`inbox`, `sentitems`, ...) or a display name.
+    #[pyo3(signature = (folder="inbox", *, limit=None, unread_only=false, since=None, page_size=None))]
+    fn list_messages(
+        &self,
+        py: Python<'_>,
+        folder: &str,
+        limit: Option<usize>,
+        unread_only: bool,
+        since: Option<&Bound<'_, PyAny>>,
+        page_size: Option<usize>,
+    ) -> PyResult<MessageIterator> {
+        let defaults = GraphListOptions::default();
+        let options = GraphListOptions {
+            limit,
+            unread_only,
+            since: since.map(system_time_arg).transpose()?,
+            page_size: page_size.unwrap_or(defaults.page_size),
+        };
+        let (inner, folder) = (self.inner.arc(), folder.to_owned());
+        let pages = blocking(py, move || inner.pages(&folder, &options))?;
+        Ok(MessageIterator::new(Pages::Graph(self.inner.clone(), pages)))
+    }
+
+    /// The whole message (RFC 5322 bytes) of Graph message `id`.
+    fn fetch_message(&self, py: Python<'_>, id: String) -> PyResult<Vec<u8>> {
+        let inner = self.inner.arc();
+        blocking(py, move || inner.fetch_message(&id))
+    }
+
+    /// Message `id` as an `email.message.EmailMessage`.
+    fn fetch_email<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let data = self.fetch_message(py, id)?;
+        to_email(py, &data)
+    }
+
+    #[pyo3(signature = (id, read=true))]
+    fn mark_read(&self, py: Python<'_>, id: String, read: bool) -> PyResult<()> {
+        let inner = self.inner.arc();
+        blocking(py, move || inner.mark_read(&id, read))
+    }
+
+    /// Moves message `id` to `destination`; returns its new id.
+    fn move_message(&self, py: Python<'_>, id: String, destination: String) -> PyResult<String> {
+        let inner = self.inner.arc();
+        blocking(py, move || inner.move_message(&id, &destination))
+    }
+
+    fn delete_message(&self, py: Python<'_>, id: String) -> PyResult<()> {
+        let inner = self.inner.arc();
+        blocking(py, move || inner.delete_message(&id))
     }
 
     /// Later calls raise `ClosedError`.

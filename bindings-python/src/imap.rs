@@ -1,12 +1,10 @@
 //! `ImapClient` and the iterator its listings return.
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::Mutex;
 
-use oauthmail::imap::{Folder as CoreFolder, ListOptions, MessagePages};
+use oauthmail::imap::{Folder as CoreFolder, ListOptions};
 use oauthmail::tls::TlsTrust;
-use oauthmail::{Error, ImapConfig};
+use oauthmail::ImapConfig;
 use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
 
@@ -14,7 +12,7 @@ use crate::client::{Settings, from_provider_kwargs, to_email};
 use crate::credential::TokenCredential;
 use crate::errors::{IntoPyResult, blocking};
 use crate::handle::Handle;
-use crate::summary::MessageSummary;
+use crate::listing::{MessageIterator, Pages};
 
 /// An IMAP folder (name decoded to UTF-8).
 #[pyclass(frozen, get_all, module = "oauthmail._native")]
@@ -115,10 +113,7 @@ impl ImapClient {
         let inner = self.inner.arc();
         let folder = folder.to_owned();
         let pages = blocking(py, move || inner.pages(&folder, &options))?;
-        Ok(MessageIterator {
-            client: self.inner.clone(),
-            state: Mutex::new(IterState { pages, batch: VecDeque::new() }),
-        })
+        Ok(MessageIterator::new(Pages::Imap(self.inner.clone(), pages)))
     }
 
     /// The whole message (RFC 5322 bytes) of `uid` in the current folder.
@@ -214,53 +209,5 @@ impl ImapClient {
 
     fn __repr__(&self) -> String {
         format!("{:?}", *self.inner)
-    }
-}
-
-struct IterState {
-    pages: MessagePages,
-    batch: VecDeque<MessageSummary>,
-}
-
-/// An IMAP listing, fetched one batch at a time. Iterate it from one thread
-/// at a time: a second thread gets an `OAuthMailError` of kind `Config`.
-#[pyclass(frozen, module = "oauthmail._native")]
-pub struct MessageIterator {
-    client: Handle<oauthmail::ImapClient>,
-    state: Mutex<IterState>,
-}
-
-#[pymethods]
-impl MessageIterator {
-    fn __iter__(slf: Py<Self>) -> Py<Self> {
-        slf
-    }
-
-    fn __next__(&self, py: Python<'_>) -> PyResult<Option<MessageSummary>> {
-        let client = self.client.arc();
-        let state = &self.state;
-        blocking(py, move || {
-            let mut st = state.try_lock().map_err(|_| {
-                Error::config("this listing is being iterated by another thread")
-                    .with_hint("Iterate a listing from one thread, or call list_messages once per thread.")
-            })?;
-            if st.batch.is_empty() {
-                let next = client.next_page(&mut st.pages)?;
-                st.batch.extend(next.into_iter().flatten().map(MessageSummary::from));
-            }
-            Ok(st.batch.pop_front())
-        })
-    }
-
-    /// Messages not yet fetched from the server.
-    #[getter]
-    fn remaining(&self) -> usize {
-        self.state.try_lock().map(|s| s.pages.remaining() + s.batch.len()).unwrap_or(0)
-    }
-
-    /// Messages in the whole listing.
-    #[getter]
-    fn total(&self) -> usize {
-        self.state.try_lock().map(|s| s.pages.total()).unwrap_or(0)
     }
 }

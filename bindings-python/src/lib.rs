@@ -8,6 +8,7 @@ mod errors;
 mod graph;
 mod handle;
 mod imap;
+mod listing;
 mod logging;
 mod message;
 mod pop3;
@@ -45,7 +46,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<smtp::SmtpClient>()?;
     m.add_class::<imap::Folder>()?;
     m.add_class::<imap::ImapClient>()?;
-    m.add_class::<imap::MessageIterator>()?;
+    m.add_class::<listing::MessageIterator>()?;
     m.add_class::<pop3::Pop3Client>()?;
     m.add_class::<graph::GraphMailClient>()?;
     #[cfg(feature = "testing")]

@@ -104,6 +104,11 @@ impl MessageSummary {
     fn uidl(&self) -> Option<&str> {
         self.inner.uidl.as_deref()
     }
+    /// Microsoft Graph's message id (its `uid` is 0).
+    #[getter]
+    fn id(&self) -> Option<&str> {
+        self.inner.id.as_deref()
+    }
     fn __repr__(&self) -> String {
         format!("MessageSummary(uid={}, subject={:?})", self.inner.uid, self.inner.subject)
     }

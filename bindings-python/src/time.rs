@@ -2,9 +2,10 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+
+use crate::errors::to_py_err;
 
 fn utc(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     static UTC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -23,7 +24,7 @@ pub fn system_time_arg(value: &Bound<'_, PyAny>) -> PyResult<SystemTime> {
         Ok(secs) => secs,
         Err(_) => value.call_method0("timestamp")?.extract()?,
     };
-    let invalid = || PyValueError::new_err(format!("{secs} is not a valid time"));
+    let invalid = || to_py_err(value.py(), &oauthmail::Error::config(format!("{secs} is not a valid time")));
     if secs >= 0.0 {
         UNIX_EPOCH.checked_add(Duration::try_from_secs_f64(secs).map_err(|_| invalid())?).ok_or_else(invalid)
     } else {

@@ -326,3 +326,23 @@ def test_example_program_runs_against_the_test_kit(kit: Kit) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].startswith("queued: ") and len(lines[0]) > len("queued: ")
     assert any(line.endswith("Test测试邮件标题") for line in lines[1:])
+
+
+def test_graph_reading_lists_fetches_marks_and_deletes(kit: Kit) -> None:
+    subject = f"graph read {uuid.uuid4()}"
+    with kit.smtp(ALICE) as smtp:
+        smtp.send(oauthmail.Message(from_=ALICE, to=BOB, subject=subject, text="read me over Graph"))
+    with oauthmail.GraphMailClient(
+        mailbox=BOB, credential=kit.credential(), base_url=kit.info["graph_url"], ca_file=kit.ca,
+    ) as graph:
+        listing = graph.list_messages("inbox", unread_only=True, page_size=5, since=time.time() - 3600)
+        assert listing.total is None
+        [ours] = [m for m in listing if m.subject == subject]
+        assert ours.id and ours.from_ is not None and ours.from_.address == ALICE
+        assert graph.fetch_email(ours.id)["Subject"] == subject
+        graph.mark_read(ours.id)
+        assert all(m.id != ours.id for m in graph.list_messages(unread_only=True))
+        graph.delete_message(ours.id)
+        assert all(m.id != ours.id for m in graph.list_messages())
+        with pytest.raises(oauthmail.ConfigError):
+            graph.list_messages(page_size=0)
