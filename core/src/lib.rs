@@ -8,6 +8,8 @@ pub mod credential;
 pub mod doctor;
 pub mod error;
 pub mod exchange_errors;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod graph;
 pub mod http;
 pub mod imap;

@@ -8,7 +8,7 @@ pub mod cache;
 mod client_certificate;
 mod client_secret;
 mod device_code;
-mod endpoint;
+pub(crate) mod endpoint;
 mod options;
 pub mod persistent;
 mod refresh_token;

@@ -5,7 +5,7 @@
 
 mod client;
 mod command;
-mod parse;
+pub(crate) mod parse;
 pub(crate) mod response;
 mod session;
 pub(crate) mod transport;

@@ -1,7 +1,7 @@
 //! POP3 client authenticating with XOAUTH2 or OAUTHBEARER: what JavaMail 1.6
 //! could not do with OAuth 2.0.
 
-mod session;
+pub(crate) mod session;
 
 use std::collections::HashMap;
 use std::io::Write;

@@ -251,6 +251,15 @@ impl Session {
     }
 }
 
+/// The multi-line reply reader over `t` (status line, dot-stuffed lines, terminator), for
+/// `crate::fuzz`.
+pub(crate) fn read_reply_for_fuzzing(t: Transport, out: &mut dyn Write) -> Result<()> {
+    let mut s = Session { t, host: "fuzz".into(), port: 0, caps: Vec::new(), broken: false };
+    let res = s.multi_reply("RETR", out);
+    s.abandon();
+    res
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,7 @@
+#![no_main]
+
+#[path = "../harness.rs"]
+#[allow(dead_code)] // each target uses one harness function
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::sasl_challenge(data));
