@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
+use oauthmail::ImapConfig;
 use oauthmail::imap::{Folder as CoreFolder, ListOptions};
 use oauthmail::tls::TlsTrust;
-use oauthmail::ImapConfig;
 use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
 
