@@ -48,7 +48,7 @@ export declare class DeviceCodeCredential {
   getToken(scopes?: string | Array<string> | undefined | null, options?: GetTokenOptions | undefined | null): Promise<AccessToken>
 }
 
-/** Sends mail through Microsoft Graph `sendMail`. */
+/** Sends and reads mail through Microsoft Graph. */
 export declare class GraphMailClient {
   constructor(options: GraphMailClientOptions)
   /** The provider's Graph URL and scope (Microsoft clouds only). */
@@ -57,9 +57,26 @@ export declare class GraphMailClient {
   send(message: Message): Promise<SendReport>
   /** Sends RFC 5322 bytes; recipients come from the To, Cc and Bcc headers. */
   sendMime(raw: Buffer): Promise<SendReport>
+  /** Summaries of `folder` (default `inbox`; a well-known name or a display name), newest first. */
+  listMessages(folder?: string | undefined | null, options?: GraphListOptions | undefined | null): Promise<MessageSummary[]>
+  /** Starts a listing to fetch page by page with `nextPage`. */
+  pages(folder?: string | undefined | null, options?: GraphListOptions | undefined | null): Promise<GraphMessagePages>
+  /** The next page of a listing; `null` when it is done. */
+  nextPage(pages: GraphMessagePages): Promise<MessageSummary[] | null>
+  /** The message's MIME (RFC 5322 bytes) by its Graph id. */
+  fetchMessage(id: string): Promise<Buffer>
+  /** Marks a message read (default) or unread. */
+  markRead(id: string, read?: boolean | undefined | null): Promise<void>
+  /** Moves a message to a folder; resolves to its new id. */
+  moveMessage(id: string, destination: string): Promise<string>
+  /** Deletes a message (Graph moves it to Recoverable Items). */
+  deleteMessage(id: string): Promise<void>
   /** Later calls fail with a `Closed` error. */
   close(): Promise<void>
 }
+
+/** A Graph listing fetched page by page (`GraphMailClient.nextPage`); `messages()` iterates it. */
+export declare class GraphMessagePages {}
 
 /**
  * Reads mail over IMAP with OAuth 2.0. Calls are serialised on one connection.
@@ -315,6 +332,16 @@ export interface GetTokenOptions {
   forceRefresh?: boolean
 }
 
+export interface GraphListOptions {
+  /** At most this many messages, newest first. */
+  limit?: number
+  unreadOnly?: boolean
+  /** Only messages received at or after this time (seconds since the Unix epoch). */
+  since?: number
+  /** Messages per request (1 to 1000, default 100). */
+  pageSize?: number
+}
+
 export interface GraphMailClientOptions {
   /** The mailbox that sends (user principal name or id). */
   mailbox: string
@@ -382,8 +409,10 @@ export interface Message {
 
 /** One listed message. */
 export interface MessageSummary {
-  /** IMAP UID, or the POP3 message number. */
+  /** IMAP UID, or the POP3 message number (0 over Graph). */
   uid: number
+  /** Graph only: the message id that `fetchMessage` and the other Graph calls take. */
+  id?: string
   /** Decoded to UTF-8. */
   subject: string
   from?: MailAddress

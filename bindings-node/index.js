@@ -841,6 +841,7 @@ module.exports.ClientCertificateCredential = nativeBinding.ClientCertificateCred
 module.exports.ClientSecretCredential = nativeBinding.ClientSecretCredential
 module.exports.DeviceCodeCredential = nativeBinding.DeviceCodeCredential
 module.exports.GraphMailClient = nativeBinding.GraphMailClient
+module.exports.GraphMessagePages = nativeBinding.GraphMessagePages
 module.exports.ImapClient = nativeBinding.ImapClient
 module.exports.MessagePages = nativeBinding.MessagePages
 module.exports.Pop3Client = nativeBinding.Pop3Client

@@ -5,6 +5,7 @@ import type {
   ClientCertificateCredential,
   ClientSecretCredential,
   DeviceCodeCredential,
+  GraphListOptions,
   ListMessagesOptions,
   MessageSummary,
   RefreshTokenCredential,
@@ -40,6 +41,8 @@ declare module './index' {
     [Symbol.asyncDispose](): Promise<void>
   }
   interface GraphMailClient {
+    /** The listing of `folder` (default inbox), fetched one page at a time. */
+    messages(folder?: string | null, options?: GraphListOptions | null): AsyncGenerator<MessageSummary, void, undefined>
     [Symbol.asyncDispose](): Promise<void>
   }
 }

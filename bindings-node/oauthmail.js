@@ -16,6 +16,14 @@ ImapClient.prototype.messages = async function* messages(folder, options) {
   }
 }
 
+/** `for await (const m of graph.messages('inbox'))`: one Graph request per page. */
+GraphMailClient.prototype.messages = async function* messages(folder, options) {
+  const pages = await this.pages(folder, options)
+  for (let page = await this.nextPage(pages); page !== null; page = await this.nextPage(pages)) {
+    yield* page
+  }
+}
+
 /** `for await (const m of pop3.messages())`: newest first. */
 Pop3Client.prototype.messages = async function* messages(limit) {
   yield* await this.listMessages(limit)

@@ -18,6 +18,7 @@ export const {
   ImapClient,
   Pop3Client,
   GraphMailClient,
+  GraphMessagePages,
   MessagePages,
   parseMessage,
   ErrorKind,

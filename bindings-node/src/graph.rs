@@ -1,6 +1,7 @@
 //! `GraphMailClient`: sends through Microsoft Graph, for tenants with SMTP AUTH off.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
 
 use napi::Env;
 use napi::bindgen_prelude::{AsyncTask, Buffer};
@@ -10,7 +11,7 @@ use oauthmail::tls::TlsTrust;
 
 use crate::credential::AnyCredential;
 use crate::error::sync;
-use crate::mail::{Message, SendReport};
+use crate::mail::{Message, MessageSummary, SendReport, summaries};
 use crate::provider::Provider;
 use crate::task::{Job, spawn};
 
@@ -31,7 +32,39 @@ pub struct GraphMailClientOptions {
     pub save_to_sent_items: Option<bool>,
 }
 
-/// Sends mail through Microsoft Graph `sendMail`.
+#[napi(object)]
+pub struct GraphListOptions {
+    /// At most this many messages, newest first.
+    pub limit: Option<u32>,
+    pub unread_only: Option<bool>,
+    /// Only messages received at or after this time (seconds since the Unix epoch).
+    pub since: Option<f64>,
+    /// Messages per request (1 to 1000, default 100).
+    pub page_size: Option<u32>,
+}
+
+fn list_options(o: Option<GraphListOptions>) -> oauthmail::Result<oauthmail::GraphListOptions> {
+    let mut out = oauthmail::GraphListOptions::default();
+    if let Some(o) = o {
+        out.limit = o.limit.map(|l| l as usize);
+        out.unread_only = o.unread_only.unwrap_or(false);
+        out.since = match o.since {
+            Some(s) if s.is_finite() && s >= 0.0 => Some(SystemTime::UNIX_EPOCH + Duration::from_secs_f64(s)),
+            Some(_) => return Err(oauthmail::Error::config("since must be seconds since the Unix epoch")),
+            None => None,
+        };
+        out.page_size = o.page_size.map_or(out.page_size, |p| p as usize);
+    }
+    Ok(out)
+}
+
+/// A Graph listing fetched page by page (`GraphMailClient.nextPage`); `messages()` iterates it.
+#[napi]
+pub struct GraphMessagePages {
+    inner: Arc<Mutex<oauthmail::GraphMessagePages>>,
+}
+
+/// Sends and reads mail through Microsoft Graph.
 #[napi]
 pub struct GraphMailClient {
     inner: Arc<oauthmail::GraphMailClient>,
@@ -92,6 +125,73 @@ impl GraphMailClient {
         let client = self.inner.clone();
         let bytes = raw.to_vec();
         spawn(move || Ok(client.send_mime(&bytes)?.into()))
+    }
+
+    /// Summaries of `folder` (default `inbox`; a well-known name or a display name), newest first.
+    #[napi(ts_return_type = "Promise<MessageSummary[]>")]
+    pub fn list_messages(
+        &self,
+        env: Env,
+        folder: Option<String>,
+        options: Option<GraphListOptions>,
+    ) -> napi::Result<AsyncTask<Job<Vec<MessageSummary>>>> {
+        let options = sync(&env, || list_options(options))?;
+        let client = self.inner.clone();
+        let folder = folder.unwrap_or_else(|| "inbox".into());
+        Ok(spawn(move || Ok(summaries(client.list_messages(&folder, &options)?))))
+    }
+
+    /// Starts a listing to fetch page by page with `nextPage`.
+    #[napi(ts_return_type = "Promise<GraphMessagePages>")]
+    pub fn pages(
+        &self,
+        env: Env,
+        folder: Option<String>,
+        options: Option<GraphListOptions>,
+    ) -> napi::Result<AsyncTask<Job<GraphMessagePages>>> {
+        let options = sync(&env, || list_options(options))?;
+        let client = self.inner.clone();
+        let folder = folder.unwrap_or_else(|| "inbox".into());
+        Ok(spawn(move || Ok(GraphMessagePages { inner: Arc::new(Mutex::new(client.pages(&folder, &options)?)) })))
+    }
+
+    /// The next page of a listing; `null` when it is done.
+    #[napi(ts_return_type = "Promise<MessageSummary[] | null>")]
+    pub fn next_page(&self, pages: &GraphMessagePages) -> AsyncTask<Job<Option<Vec<MessageSummary>>>> {
+        let client = self.inner.clone();
+        let pages = pages.inner.clone();
+        spawn(move || {
+            let mut pages = pages.lock().unwrap_or_else(PoisonError::into_inner);
+            Ok(client.next_page(&mut pages)?.map(summaries))
+        })
+    }
+
+    /// The message's MIME (RFC 5322 bytes) by its Graph id.
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn fetch_message(&self, id: String) -> AsyncTask<Job<Buffer>> {
+        let client = self.inner.clone();
+        spawn(move || Ok(client.fetch_message(&id)?.into()))
+    }
+
+    /// Marks a message read (default) or unread.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn mark_read(&self, id: String, read: Option<bool>) -> AsyncTask<Job<()>> {
+        let client = self.inner.clone();
+        spawn(move || client.mark_read(&id, read.unwrap_or(true)))
+    }
+
+    /// Moves a message to a folder; resolves to its new id.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn move_message(&self, id: String, destination: String) -> AsyncTask<Job<String>> {
+        let client = self.inner.clone();
+        spawn(move || client.move_message(&id, &destination))
+    }
+
+    /// Deletes a message (Graph moves it to Recoverable Items).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn delete_message(&self, id: String) -> AsyncTask<Job<()>> {
+        let client = self.inner.clone();
+        spawn(move || client.delete_message(&id))
     }
 
     /// Later calls fail with a `Closed` error.

@@ -207,8 +207,10 @@ fn address(a: oauthmail::MailAddress) -> MailAddress {
 /// One listed message.
 #[napi(object)]
 pub struct MessageSummary {
-    /// IMAP UID, or the POP3 message number.
+    /// IMAP UID, or the POP3 message number (0 over Graph).
     pub uid: u32,
+    /// Graph only: the message id that `fetchMessage` and the other Graph calls take.
+    pub id: Option<String>,
     /// Decoded to UTF-8.
     pub subject: String,
     pub from: Option<MailAddress>,
@@ -228,6 +230,7 @@ impl From<oauthmail::MessageSummary> for MessageSummary {
     fn from(m: oauthmail::MessageSummary) -> Self {
         MessageSummary {
             uid: m.uid,
+            id: m.id,
             subject: m.subject,
             from: m.from.map(address),
             to: m.to.into_iter().map(address).collect(),
