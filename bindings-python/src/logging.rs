@@ -68,7 +68,8 @@ impl<S: Subscriber> Layer<S> for PythonLogging {
         event.record(&mut text);
         let level = python_level(event.metadata().level());
         let target = event.metadata().target();
-        Python::attach(|py| {
+        // `try_attach`: a core thread may still log while the interpreter shuts down.
+        Python::try_attach(|py| {
             let logged = logger(py).and_then(|l| l.call_method1("log", (level, "%s [%s]", text.0, target)));
             if let Err(e) = logged {
                 e.write_unraisable(py, None);
