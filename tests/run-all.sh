@@ -80,6 +80,22 @@ step "Node binding: npm ci, index.js/index.d.ts drift check, node --test"
 (cd bindings-node && npm test)
 # --- end Node binding ---
 
+# --- Java binding (bindings-java) ---
+# JDK + Maven from Debian when missing; Maven keeps its plugins, JUnit, Jakarta
+# Mail and javax.mail in ~/.m2 (cold: about 40 MB and 1 min of downloads).
+# The pom runs `cargo build -p oauthmail-jni --features testing` (after the
+# shared build only the binding crate rebuilds), bundles
+# target/debug/liboauthmail_jni.so in the jar, and surefire runs JUnit with
+# -Xcheck:jni against the shared test kit and the real stack, plus the
+# examples/java programs. ErrorKind.java drift is checked by xtask above.
+# Warm about 1.5 min.
+step "Java binding: mvn verify (JNI library from the debug build, JUnit with -Xcheck:jni)"
+if ! command -v mvn >/dev/null || ! command -v javac >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jdk-headless maven >/dev/null
+fi
+(cd bindings-java && mvn -B -ntp verify)
+# --- end Java binding ---
+
 step "lint"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
