@@ -113,10 +113,11 @@ impl GraphMailClient {
 
     /// Sends a message as a Graph JSON message (HTML body wins over text).
     #[napi(ts_return_type = "Promise<SendReport>")]
-    pub fn send(&self, env: Env, message: Message) -> napi::Result<AsyncTask<Job<SendReport>>> {
-        let message = sync(&env, || message.into_core())?;
+    pub fn send(&self, message: Message) -> AsyncTask<Job<SendReport>> {
+        // Converted here (it holds JavaScript buffers); a bad message rejects like any other error.
+        let message = message.into_core();
         let client = self.inner.clone();
-        Ok(spawn(move || Ok(client.send(&message)?.into())))
+        spawn(move || Ok(client.send(&message?)?.into()))
     }
 
     /// Sends RFC 5322 bytes; recipients come from the To, Cc and Bcc headers.
@@ -131,14 +132,13 @@ impl GraphMailClient {
     #[napi(ts_return_type = "Promise<MessageSummary[]>")]
     pub fn list_messages(
         &self,
-        env: Env,
         folder: Option<String>,
         options: Option<GraphListOptions>,
-    ) -> napi::Result<AsyncTask<Job<Vec<MessageSummary>>>> {
-        let options = sync(&env, || list_options(options))?;
+    ) -> AsyncTask<Job<Vec<MessageSummary>>> {
+        let options = list_options(options);
         let client = self.inner.clone();
         let folder = folder.unwrap_or_else(|| "inbox".into());
-        Ok(spawn(move || Ok(summaries(client.list_messages(&folder, &options)?))))
+        spawn(move || Ok(summaries(client.list_messages(&folder, &options?)?)))
     }
 
     /// Starts a listing to fetch page by page with `nextPage`.

@@ -87,10 +87,11 @@ impl SmtpClient {
 
     /// Validates and sends one message.
     #[napi(ts_return_type = "Promise<SendReport>")]
-    pub fn send(&self, env: Env, message: Message) -> napi::Result<AsyncTask<Job<SendReport>>> {
-        let message = sync(&env, || message.into_core())?;
+    pub fn send(&self, message: Message) -> AsyncTask<Job<SendReport>> {
+        // Converted here (it holds JavaScript buffers); a bad message rejects like any other error.
+        let message = message.into_core();
         let client = self.inner.clone();
-        Ok(spawn(move || Ok(client.send(&message)?.into())))
+        spawn(move || Ok(client.send(&message?)?.into()))
     }
 
     /// Sends RFC 5322 bytes as they are to the given envelope.

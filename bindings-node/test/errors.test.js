@@ -73,7 +73,7 @@ test('bad settings are Config errors; bad messages are Message errors; nothing i
   assert.throws(() => new om.ImapClient({ host: 'h', port: 993, username: 'a@example.test', credential, security: 'sometimes' }), { kind: 'Config', hint: /starttls/ })
   assert.throws(() => new om.Pop3Client({ host: 'h', port: 995, username: 'a@example.test', credential, caFile: '/nonexistent/ca.pem' }), { kind: 'Config' })
   const smtp = new om.SmtpClient({ host: '127.0.0.1', port: 1, username: 'a@example.test', credential })
-  assert.throws(() => smtp.send({ from: 'a@example.test', to: 'b@example.test', attachments: [{ filename: 'x' }] }), { kind: 'Message' })
+  await assert.rejects(smtp.send({ from: 'a@example.test', to: 'b@example.test', attachments: [{ filename: 'x' }] }), { kind: 'Message', hint: /content/ })
   await assert.rejects(smtp.send({ from: 'a@example.test', to: 'not an address', subject: 's', text: 't' }), { kind: 'Message' })
   await assert.rejects(smtp.send({ from: 'a@example.test', to: 'b@example.test', subject: 'bad\r\nBcc: x@example.test', text: 't' }), { kind: 'Message' })
 })
