@@ -54,8 +54,21 @@ pub struct IdleEvents {
     pub timed_out: bool,
 }
 
+/// `resp`, or nothing when it would make imap-proto 0.17 panic: a status or continuation
+/// response whose `[code]` is followed directly by a non-ASCII byte (RFC 3501 wants a space;
+/// imap-proto slices off one byte of the text). Found by fuzzing (`fuzz/corpus/imap_responses`).
+pub(crate) fn parsable(resp: &[u8]) -> &[u8] {
+    let Some(open) = resp.iter().position(|&b| b == b'[') else { return resp };
+    let head = String::from_utf8_lossy(&resp[..open]).to_ascii_uppercase();
+    let status =
+        ["OK ", "NO ", "BAD ", "BYE ", "PREAUTH "].iter().any(|s| head.ends_with(s)) || head == "+ " || head == "+";
+    let close = resp[open..].iter().position(|&b| b == b']').map(|i| open + i);
+    let trips = close.and_then(|i| resp.get(i + 1)).is_some_and(|&b| b >= 0x80);
+    if status && trips { b"" } else { resp }
+}
+
 pub(crate) fn folder(resp: &[u8]) -> Option<Folder> {
-    let Ok((_, Response::MailboxData(MailboxDatum::List(l)))) = Response::parse(resp) else {
+    let Ok((_, Response::MailboxData(MailboxDatum::List(l)))) = Response::parse(parsable(resp)) else {
         return None;
     };
     let mut attributes = Vec::new();
@@ -90,7 +103,7 @@ pub(crate) fn folder(resp: &[u8]) -> Option<Folder> {
 }
 
 pub(crate) fn status(resp: &[u8]) -> Option<FolderStatus> {
-    let Ok((_, Response::MailboxData(MailboxDatum::Status { status, .. }))) = Response::parse(resp) else {
+    let Ok((_, Response::MailboxData(MailboxDatum::Status { status, .. }))) = Response::parse(parsable(resp)) else {
         return None;
     };
     let mut s = FolderStatus::default();
@@ -137,7 +150,7 @@ pub(crate) fn select_data(info: &mut MailboxInfo, resp: &[u8]) {
 
 /// A listing row from one FETCH response.
 pub(crate) fn summary(resp: &[u8]) -> Option<MessageSummary> {
-    let Ok((_, Response::Fetch(_, attrs))) = Response::parse(resp) else {
+    let Ok((_, Response::Fetch(_, attrs))) = Response::parse(parsable(resp)) else {
         return None;
     };
     let mut uid = None;
@@ -171,7 +184,7 @@ pub(crate) fn summary(resp: &[u8]) -> Option<MessageSummary> {
 pub(crate) fn idle_events(responses: &[Vec<u8>]) -> IdleEvents {
     let mut ev = IdleEvents { timed_out: responses.is_empty(), ..Default::default() };
     for resp in responses {
-        match Response::parse(resp) {
+        match Response::parse(parsable(resp)) {
             Ok((_, Response::MailboxData(MailboxDatum::Exists(n)))) => ev.exists = Some(n),
             Ok((_, Response::Expunge(n))) => ev.expunged.push(n),
             Ok((_, Response::Fetch(seq, attrs))) => {
@@ -219,6 +232,19 @@ fn has_attachments(b: &BodyStructure<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_response_code_followed_by_non_ascii_does_not_panic() {
+        // Found by fuzzing: imap-proto 0.17 slices a byte off the text after the code.
+        for line in [&b"* OK [UIDVALIDITY 1]\xdeUId)\r\n"[..], b"a1 NO [ALERT]\xc3\xbc\r\n", b"+ [ALERT]\xff\r\n"] {
+            assert_eq!(status(line), None);
+            assert_eq!(folder(line), None);
+            assert_eq!(summary(line), None);
+        }
+        // A FETCH whose data has "]" then UTF-8 is still parsed.
+        let fetch = b"* 1 FETCH (UID 9 FLAGS () RFC822.SIZE 3 BODY[HEADER.FIELDS (SUBJECT)] {15}\r\nSubject: [x]\xc3\xbc\r\n)\r\n";
+        assert_eq!(parsable(fetch), fetch);
+    }
 
     #[test]
     fn parses_a_listing_row() {

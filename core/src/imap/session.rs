@@ -482,7 +482,7 @@ fn announces_body(line: &[u8]) -> bool {
 
 /// `BODY[]` sent as a quoted string rather than a literal.
 fn quoted_body(resp: &[u8]) -> Option<Vec<u8>> {
-    match imap_proto::Response::parse(resp).ok()?.1 {
+    match imap_proto::Response::parse(super::parse::parsable(resp)).ok()?.1 {
         imap_proto::Response::Fetch(_, attrs) => attrs.into_iter().find_map(|a| match a {
             imap_proto::AttributeValue::BodySection { section: None, data: Some(d), .. } => Some(d.into_owned()),
             _ => None,
