@@ -96,6 +96,24 @@ fi
 (cd bindings-java && mvn -B -ntp verify)
 # --- end Java binding ---
 
+# --- begin reliability ---
+step "reliability: fault matrix doc drift, dependency hygiene (cargo deny)"
+# The fault matrix, TLS, load, secret-scan and fuzz-corpus tests ran with the Rust tests above;
+# the matrix test rewrote docs/reliability.md, which must match the checked-in file.
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  git diff --exit-code -- docs/reliability.md
+fi
+# cargo-deny takes ~8 minutes to compile on 2 cores: installed only on request.
+if ! command -v cargo-deny >/dev/null && [ "${OAUTHMAIL_INSTALL_TOOLS:-0}" = 1 ]; then
+  cargo install cargo-deny --locked
+fi
+if command -v cargo-deny >/dev/null; then
+  cargo deny --offline check licenses bans sources
+else
+  echo "SKIPPED cargo deny: not installed (cargo install cargo-deny --locked, or OAUTHMAIL_INSTALL_TOOLS=1)"
+fi
+# --- end reliability ---
+
 step "lint"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
