@@ -352,9 +352,9 @@ impl Message {
                 .with_hint("Set .html(...) with <img src=\"cid:...\">, or attach the images normally."));
         }
 
-        let text = self.text.clone().map(SinglePart::plain);
-        let html = self.html.clone().map(|h| {
-            let part = SinglePart::html(h);
+        let text = self.text.as_deref().map(|t| SinglePart::plain(crlf_lines(t)));
+        let html = self.html.as_deref().map(|h| {
+            let part = SinglePart::html(crlf_lines(h));
             if inline.is_empty() {
                 Part::Single(part)
             } else {
@@ -394,6 +394,24 @@ impl Part {
             Part::Multi(m) => multi.multipart(m),
         }
     }
+}
+
+/// Every line end (CRLF, bare LF or bare CR) as CRLF. lettre passes a bare CR through in
+/// 7bit bodies, and a bare CR before a dot is what SMTP smuggling uses. Found by fuzzing.
+fn crlf_lines(body: &str) -> String {
+    let mut out = String::with_capacity(body.len() + body.len() / 32);
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push_str("\r\n");
+            }
+            '\n' => out.push_str("\r\n"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A `<random@domain>` id, unique without needing the host name.
@@ -445,6 +463,20 @@ fn custom_header(name: &str, value: &str) -> Result<HeaderValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_have_no_bare_cr_or_lf() {
+        // Found by fuzzing: a bare CR went out as it was in a 7bit body.
+        for body in ["a\rb", "a\n\rb", ".\r\n..\r\n.line\n\rbare", "x\r.\r\nMAIL FROM:<e@x>"] {
+            let m = Message::new().from("a@example.test").to("b@example.test").text(body).html(body);
+            let bytes = m.prepare().unwrap().bytes;
+            for (i, &b) in bytes.iter().enumerate() {
+                assert!(b != b'\r' || bytes.get(i + 1) == Some(&b'\n'), "bare CR: {body:?}");
+                assert!(b != b'\n' || (i > 0 && bytes[i - 1] == b'\r'), "bare LF: {body:?}");
+            }
+        }
+        assert_eq!(crlf_lines("a\r\nb\rc\nd\r"), "a\r\nb\r\nc\r\nd\r\n");
+    }
     use crate::ErrorKind;
 
     fn text_of(m: &PreparedMessage) -> String {
