@@ -6,6 +6,7 @@ import java.io.FileInputStream;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.Map;
 import java.util.Properties;
@@ -23,7 +24,8 @@ import javax.net.ssl.TrustManagerFactory;
  * The same program kept on JavaMail: only the token line changed. The
  * hand-written getAuthToken(tenant, clientId, secret) (an HTTP POST to
  * login.microsoftonline.com) became oauthmail's TokenProvider, which caches the
- * token and renews it before it expires. Settings as in Office365MailTest.
+ * token and renews it before it expires. Settings as in Office365MailTest
+ * (SMTP and IMAP, as the original program).
  */
 public class Office365MailTestJavaMail {
     public static void main(String[] args) throws Exception {
@@ -34,7 +36,6 @@ public class Office365MailTestJavaMail {
         String user = env.get("OAUTHMAIL_USER");
         String smtpHost = env.getOrDefault("OAUTHMAIL_SMTP_HOST", "smtp.office365.com");
         String imapHost = env.getOrDefault("OAUTHMAIL_IMAP_HOST", "outlook.office365.com");
-        String pop3Host = env.getOrDefault("OAUTHMAIL_POP3_HOST", "outlook.office365.com");
 
         // The one changed line. Against Office 365 itself it reads:
         //   String token = TokenProvider.clientSecret(tenantId, clientId, clientSecret).getToken();
@@ -48,8 +49,6 @@ public class Office365MailTestJavaMail {
         props.put("mail.smtp.auth.mechanisms", "XOAUTH2");
         props.put("mail.imaps.port", env.getOrDefault("OAUTHMAIL_IMAP_PORT", "993"));
         props.put("mail.imaps.auth.mechanisms", "XOAUTH2");
-        props.put("mail.pop3s.port", env.getOrDefault("OAUTHMAIL_POP3_PORT", "995"));
-        props.put("mail.pop3s.auth.mechanisms", "XOAUTH2");
         trustOnly(env.get("OAUTHMAIL_CA_FILE"), props);
         Session session = Session.getInstance(props);
 
@@ -64,16 +63,15 @@ public class Office365MailTestJavaMail {
             System.out.println("Sent " + message.getMessageID());
         }
 
-        for (String protocol : new String[] {"imaps", "pop3s"}) {
-            try (Store store = session.getStore(protocol)) {
-                store.connect(protocol.equals("imaps") ? imapHost : pop3Host, user, token);
-                Folder inbox = store.getFolder("INBOX");
-                inbox.open(Folder.READ_ONLY);
-                for (Message m : inbox.getMessages()) {
-                    System.out.println(protocol + " " + m.getMessageNumber() + ": " + m.getSubject());
-                }
-                inbox.close(false);
+        // javax.mail 1.6 speaks XOAUTH2 for SMTP and IMAP only (POP3: see Pop3Client).
+        try (Store store = session.getStore("imaps")) {
+            store.connect(imapHost, user, token);
+            Folder inbox = store.getFolder("INBOX");
+            inbox.open(Folder.READ_ONLY);
+            for (Message m : inbox.getMessages()) {
+                System.out.println("IMAP " + m.getMessageNumber() + ": " + m.getSubject());
             }
+            inbox.close(false);
         }
     }
 
@@ -97,13 +95,16 @@ public class Office365MailTestJavaMail {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
         try (InputStream in = new FileInputStream(caFile)) {
-            ks.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+            int n = 0;
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                ks.setCertificateEntry("ca" + n++, c);
+            }
         }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ks);
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, tmf.getTrustManagers(), null);
-        for (String p : new String[] {"smtp", "imaps", "pop3s"}) {
+        for (String p : new String[] {"smtp", "imaps"}) {
             props.put("mail." + p + ".ssl.socketFactory", ctx.getSocketFactory());
             props.put("mail." + p + ".ssl.checkserveridentity", "true");
         }
