@@ -26,7 +26,7 @@ pub(crate) struct Options<'a, 'l> {
 }
 
 impl Options<'_, '_> {
-    fn read(&self, env: &mut Env<'_>) -> Result<CredentialOptions> {
+    pub(crate) fn read(&self, env: &mut Env<'_>) -> Result<CredentialOptions> {
         let authority = opt_str_arg(env, self.authority)?;
         let ca_file = opt_str_arg(env, self.ca_file)?;
         let mut opts = CredentialOptions::new(authority.as_deref(), ca_file.as_deref().map(std::path::Path::new))?;
@@ -39,7 +39,7 @@ impl Options<'_, '_> {
 }
 
 pub(crate) fn credential_handle(inner: Arc<dyn TokenCredential>) -> jlong {
-    new_handle(Object::Credential(inner))
+    new_handle(Object::Credential(inner, None))
 }
 
 #[jni_mangle("dev.oauthmail.Native")]

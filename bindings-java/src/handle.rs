@@ -12,13 +12,16 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use jni::objects::JClass;
 use jni::sys::jlong;
 use jni::{EnvUnowned, jni_mangle};
-use oauthmail::{Error, GraphMailClient, ImapClient, Pop3Client, SmtpClient, TokenCredential};
+use oauthmail::{
+    AuthorizationCodeCredential, Error, GraphMailClient, ImapClient, Pop3Client, SmtpClient, TokenCredential,
+};
 
 use crate::boundary::{Result, run};
 
 /// Everything Java can hold a handle to.
 pub(crate) enum Object {
-    Credential(Arc<dyn TokenCredential>),
+    /// Authorization-code credentials also keep their concrete type, for `signIn`.
+    Credential(Arc<dyn TokenCredential>, Option<Arc<AuthorizationCodeCredential>>),
     Smtp(Box<SmtpClient>),
     Imap(Box<ImapClient>),
     Pop3(Box<Pop3Client>),
@@ -49,8 +52,15 @@ fn wrong(what: &str) -> crate::boundary::Failure {
 
 pub(crate) fn credential(handle: jlong) -> Result<Arc<dyn TokenCredential>> {
     match object(handle)? {
-        Object::Credential(c) => Ok(c.clone()),
+        Object::Credential(c, _) => Ok(c.clone()),
         _ => Err(wrong("credential")),
+    }
+}
+
+pub(crate) fn auth_code<'a>(handle: jlong) -> Result<&'a AuthorizationCodeCredential> {
+    match object(handle)? {
+        Object::Credential(_, Some(c)) => Ok(c),
+        _ => Err(wrong("authorization-code credential")),
     }
 }
 
@@ -98,7 +108,7 @@ pub extern "system" fn free<'l>(mut env: EnvUnowned<'l>, _class: JClass<'l>, han
             // Without QUIT, POP3 deletions are discarded, as the caller did not close.
             Object::Pop3(c) => drop(c),
             Object::Graph(c) => c.close(),
-            Object::Credential(_) => {}
+            Object::Credential(..) => {}
         }
         Ok(())
     })

@@ -10,6 +10,7 @@ mod clients;
 mod convert;
 mod credential;
 mod handle;
+mod interactive;
 mod provider;
 #[cfg(feature = "testing")]
 mod testing;

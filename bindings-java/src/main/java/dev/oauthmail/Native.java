@@ -31,6 +31,16 @@ final class Native {
             String authority, String caFile, String[] scopes, String clientSecret, String loginHint,
             String persistentCache) throws OAuthMailException;
 
+    static native long deviceCodeCredential(String tenantId, String clientId, DeviceCodeCredential.Prompt prompt,
+            String authority, String caFile, String[] scopes, String clientSecret, String loginHint,
+            String persistentCache) throws OAuthMailException;
+
+    static native long authorizationCodeCredential(String tenantId, String clientId, String authority, String caFile,
+            String[] scopes, String clientSecret, String loginHint, String persistentCache) throws OAuthMailException;
+
+    static native AccessToken authorizationCodeSignIn(long credential, java.util.function.Consumer<String> openBrowser,
+            String[] scopes) throws OAuthMailException;
+
     static native long staticTokenCredential(String token, long expiresOnUnix) throws OAuthMailException;
 
     static native AccessToken getToken(long credential, String[] scopes, boolean fresh) throws OAuthMailException;
