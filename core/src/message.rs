@@ -9,8 +9,8 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment as LettreAttachment, Body, Mailbox, MultiPart, SinglePart};
 use rand::Rng as _;
 
 use crate::{Error, Result};
@@ -337,13 +337,14 @@ impl Message {
                     } else {
                         LettreAttachment::new_inline_with_name(cid, a.file_name.clone())
                     };
-                    inline.push(part.body(bytes, content_type));
+                    inline.push(part.body(attachment_body(bytes), content_type));
                 }
                 None => {
                     if a.file_name.is_empty() {
                         return Err(Error::message("an attachment has no file name"));
                     }
-                    attached.push(LettreAttachment::new(a.file_name.clone()).body(bytes, content_type));
+                    attached
+                        .push(LettreAttachment::new(a.file_name.clone()).body(attachment_body(bytes), content_type));
                 }
             }
         }
@@ -414,6 +415,22 @@ fn crlf_lines(body: &str) -> String {
     out
 }
 
+/// Attachment bytes with a bare CR or LF go out base64: lettre would send them as 7bit when
+/// they are ASCII, bare line ends included. Found by fuzzing.
+fn attachment_body(bytes: Vec<u8>) -> Body {
+    let bare = bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'\r' => bytes.get(i + 1) != Some(&b'\n'),
+        b'\n' => i == 0 || bytes[i - 1] != b'\r',
+        _ => false,
+    });
+    if bare {
+        // Base64 accepts any bytes, so this cannot fail; fall back to lettre's choice anyway.
+        Body::new_with_encoding(bytes, ContentTransferEncoding::Base64).unwrap_or_else(Body::new)
+    } else {
+        Body::new(bytes)
+    }
+}
+
 /// A `<random@domain>` id, unique without needing the host name.
 fn generate_message_id(domain: &str) -> String {
     let mut rng = rand::rng();
@@ -464,18 +481,28 @@ fn custom_header(name: &str, value: &str) -> Result<HeaderValue> {
 mod tests {
     use super::*;
 
+    fn assert_crlf_only(bytes: &[u8]) {
+        for (i, &b) in bytes.iter().enumerate() {
+            assert!(b != b'\r' || bytes.get(i + 1) == Some(&b'\n'), "bare CR at {i}");
+            assert!(b != b'\n' || (i > 0 && bytes[i - 1] == b'\r'), "bare LF at {i}");
+        }
+    }
+
     #[test]
     fn bodies_have_no_bare_cr_or_lf() {
         // Found by fuzzing: a bare CR went out as it was in a 7bit body.
         for body in ["a\rb", "a\n\rb", ".\r\n..\r\n.line\n\rbare", "x\r.\r\nMAIL FROM:<e@x>"] {
             let m = Message::new().from("a@example.test").to("b@example.test").text(body).html(body);
-            let bytes = m.prepare().unwrap().bytes;
-            for (i, &b) in bytes.iter().enumerate() {
-                assert!(b != b'\r' || bytes.get(i + 1) == Some(&b'\n'), "bare CR: {body:?}");
-                assert!(b != b'\n' || (i > 0 && bytes[i - 1] == b'\r'), "bare LF: {body:?}");
-            }
+            assert_crlf_only(&m.prepare().unwrap().bytes);
         }
         assert_eq!(crlf_lines("a\r\nb\rc\nd\r"), "a\r\nb\r\nc\r\nd\r\n");
+        // Attachments keep their bytes exactly: base64 when they hold bare line ends.
+        let data = b".\r\n..\r\n.line\n\rbare".to_vec();
+        let m = Message::new().from("a@example.test").to("b@example.test").text("x");
+        let bytes = m.attach_bytes("a.bin", "application/octet-stream", data.clone()).prepare().unwrap().bytes;
+        assert_crlf_only(&bytes);
+        let parsed = mail_parser::MessageParser::default().parse(&bytes).unwrap();
+        assert_eq!(parsed.attachment(0).unwrap().contents(), &data[..]);
     }
     use crate::ErrorKind;
 
