@@ -63,6 +63,10 @@ final class NativeHandle implements AutoCloseable {
 
     /** Runs {@code last} (a QUIT, say) and frees the object; later calls are no-ops. */
     void close(Finish last) throws OAuthMailException {
+        if (lock.getReadHoldCount() > 0) {
+            // A callback (a device-code prompt, say) closing the object it was called from would wait for itself.
+            throw new IllegalStateException("the " + what + " cannot be closed from inside one of its own calls");
+        }
         Lock write = lock.writeLock();
         write.lock();
         try {

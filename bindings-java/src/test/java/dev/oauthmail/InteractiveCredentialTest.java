@@ -45,6 +45,25 @@ class InteractiveCredentialTest {
     }
 
     @Test
+    void a_prompt_closing_its_own_credential_gets_an_error_not_a_deadlock() throws Exception {
+        TestKit kit = TestKit.shared();
+        List<Throwable> seen = new ArrayList<>();
+        DeviceCodeCredential[] self = new DeviceCodeCredential[1];
+        try (DeviceCodeCredential c = new DeviceCodeCredential(TestKit.TENANT, TestKit.PUBLIC_APP,
+                (code, uri, message, expires) -> {
+                    try {
+                        self[0].close();
+                    } catch (IllegalStateException e) {
+                        seen.add(e);
+                    }
+                }, kit.options())) {
+            self[0] = c;
+            assertFalse(c.getToken().getToken().isEmpty());
+            assertEquals(1, seen.size());
+        }
+    }
+
+    @Test
     void authorization_code_sign_in_through_the_loopback_redirect() throws Exception {
         TestKit kit = TestKit.shared();
         HttpClient browser = HttpClient.newBuilder().sslContext(TestKit.sslContext(kit.caPath()))
