@@ -45,7 +45,7 @@ impl From<CoreFolder> for Folder {
 /// one; calls that take UIDs work on it (INBOX at first).
 #[pyclass(frozen, module = "oauthmail._native")]
 pub struct ImapClient {
-    inner: Handle<oauthmail::ImapClient>,
+    pub(crate) inner: Handle<oauthmail::ImapClient>,
 }
 
 fn uid_refs(flags: &[String]) -> Vec<&str> {

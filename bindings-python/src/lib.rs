@@ -4,6 +4,7 @@
 
 mod client;
 mod credential;
+mod doctor;
 mod errors;
 mod graph;
 mod handle;
@@ -49,6 +50,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<listing::MessageIterator>()?;
     m.add_class::<pop3::Pop3Client>()?;
     m.add_class::<graph::GraphMailClient>()?;
+    m.add_class::<doctor::Finding>()?;
+    m.add_function(wrap_pyfunction!(doctor::diagnose, m)?)?;
     #[cfg(feature = "testing")]
     {
         m.add_function(wrap_pyfunction!(testing::testing_error, m)?)?;

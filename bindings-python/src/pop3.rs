@@ -18,7 +18,7 @@ use crate::summary::MessageSummary;
 /// are applied when it closes (QUIT).
 #[pyclass(frozen, module = "oauthmail._native")]
 pub struct Pop3Client {
-    inner: Handle<oauthmail::Pop3Client>,
+    pub(crate) inner: Handle<oauthmail::Pop3Client>,
 }
 
 #[pymethods]

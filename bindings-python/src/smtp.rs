@@ -16,7 +16,7 @@ use crate::message::{Message, SendReport};
 /// several threads take turns on its one connection. A context manager.
 #[pyclass(frozen, module = "oauthmail._native")]
 pub struct SmtpClient {
-    inner: Handle<oauthmail::SmtpClient>,
+    pub(crate) inner: Handle<oauthmail::SmtpClient>,
 }
 
 #[pymethods]

@@ -346,3 +346,16 @@ def test_graph_reading_lists_fetches_marks_and_deletes(kit: Kit) -> None:
         assert all(m.id != ours.id for m in graph.list_messages())
         with pytest.raises(oauthmail.ConfigError):
             graph.list_messages(page_size=0)
+
+
+def test_diagnose_reports_findings_with_fixes(kit: Kit) -> None:
+    credential = kit.credential()
+    with kit.imap(BOB, credential) as imap, kit.smtp(ALICE, credential) as smtp:
+        findings = {f.check: f for f in oauthmail.diagnose(credential, ALICE, smtp=smtp, imap=imap)}
+    assert findings["token"].status == "ok"
+    assert findings["smtp"].status == "ok" and findings["imap"].status == "ok"
+    assert findings["pop3"].status == "skipped"
+
+    wrong = oauthmail.diagnose(kit.credential(secret="wrong-secret"), ALICE)
+    [token] = [f for f in wrong if f.check == "token"]
+    assert token.status == "problem" and token.code == "AADSTS7000215" and token.fix

@@ -21,6 +21,7 @@ from ._native import (
     DeviceCodeCredential,
     DeviceCodeInfo,
     Endpoint,
+    Finding,
     Folder,
     GraphMailClient,
     ImapClient,
@@ -38,6 +39,7 @@ from ._native import (
     TokenCredential,
     UsernamePasswordCredential,
     __version__,
+    diagnose,
 )
 from .errors import (
     AuthError,
@@ -66,6 +68,7 @@ __all__ = [
     "DeviceCodeCredential",
     "DeviceCodeInfo",
     "Endpoint",
+    "Finding",
     "Folder",
     "GraphMailClient",
     "ImapClient",
@@ -92,4 +95,5 @@ __all__ = [
     "TokenCredential",
     "UsernamePasswordCredential",
     "__version__",
+    "diagnose",
 ]
