@@ -11,7 +11,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 
 use crate::credential::TokenCredential;
-use crate::errors::IntoPyResult;
+use crate::errors::{IntoPyResult, blocking};
 
 /// `security`, `ca_file` and `timeout` arguments, checked.
 pub struct Settings {
@@ -28,7 +28,7 @@ impl Settings {
         timeout: Option<f64>,
     ) -> PyResult<Self> {
         let security = security.map(Security::parse).transpose().py_err(py)?;
-        let ca = ca_file.map(TlsTrust::from_ca_file).transpose().py_err(py)?;
+        let ca = blocking(py, || ca_file.map(TlsTrust::from_ca_file).transpose())?;
         let timeout = timeout
             .map(|s| {
                 Duration::try_from_secs_f64(s).ok().filter(|d| !d.is_zero()).ok_or_else(|| {

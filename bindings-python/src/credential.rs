@@ -101,7 +101,7 @@ fn options(
     ca_file: Option<PathBuf>,
     scopes: Option<Vec<String>>,
 ) -> PyResult<CredentialOptions> {
-    let mut opts = CredentialOptions::new(authority, ca_file.as_deref()).py_err(py)?;
+    let mut opts = blocking(py, || CredentialOptions::new(authority, ca_file.as_deref()))?;
     opts.scopes = scopes.unwrap_or_default();
     Ok(opts)
 }
@@ -140,7 +140,7 @@ impl ClientSecretCredential {
         scopes: Option<Vec<String>>,
     ) -> PyResult<PyClassInitializer<Self>> {
         let opts = options(py, authority, ca_file, scopes)?;
-        let cred = CoreSecret::new(tenant_id, client_id, Secret::new(client_secret), opts).py_err(py)?;
+        let cred = blocking(py, || CoreSecret::new(tenant_id, client_id, Secret::new(client_secret), opts))?;
         Ok(subclass(ClientSecretCredential, Arc::new(cred)))
     }
 }
@@ -169,12 +169,11 @@ impl ClientCertificateCredential {
         scopes: Option<Vec<String>>,
     ) -> PyResult<PyClassInitializer<Self>> {
         let opts = options(py, authority, ca_file, scopes)?;
-        let cred = match (certificate_path, certificate_data) {
+        let cred = blocking(py, || match (certificate_path, certificate_data) {
             (Some(path), None) => CoreCert::from_files(tenant_id, client_id, &path, key_path.as_deref(), opts),
             (None, Some(pem)) => CoreCert::new(tenant_id, client_id, &pem, key_data.as_deref(), opts),
             _ => Err(oauthmail::Error::config("give exactly one of certificate_path and certificate_data")),
-        }
-        .py_err(py)?;
+        })?;
         Ok(subclass(ClientCertificateCredential, Arc::new(cred)))
     }
 }
@@ -201,7 +200,7 @@ impl UsernamePasswordCredential {
     ) -> PyResult<PyClassInitializer<Self>> {
         let opts = UserOptions { client_secret, login_hint: None, persistent_cache: None }
             .apply(options(py, authority, ca_file, scopes)?);
-        let cred = CorePassword::new(tenant_id, client_id, username, Secret::new(password), opts).py_err(py)?;
+        let cred = blocking(py, || CorePassword::new(tenant_id, client_id, username, Secret::new(password), opts))?;
         Ok(subclass(UsernamePasswordCredential, Arc::new(cred)))
     }
 }
@@ -230,7 +229,7 @@ impl RefreshTokenCredential {
     ) -> PyResult<PyClassInitializer<Self>> {
         let opts = UserOptions { client_secret, login_hint: None, persistent_cache }
             .apply(options(py, authority, ca_file, scopes)?);
-        let cred = Arc::new(CoreRefresh::new(tenant_id, client_id, Secret::new(refresh_token), opts).py_err(py)?);
+        let cred = Arc::new(blocking(py, || CoreRefresh::new(tenant_id, client_id, Secret::new(refresh_token), opts))?);
         Ok(subclass(RefreshTokenCredential { inner: cred.clone() }, cred))
     }
     /// The newest refresh token (the provider may rotate it). Keep it secret.
@@ -326,7 +325,7 @@ impl DeviceCodeCredential {
                 }
             });
         };
-        let cred = CoreDeviceCode::new(tenant_id, client_id, callback, opts).py_err(py)?;
+        let cred = blocking(py, || CoreDeviceCode::new(tenant_id, client_id, callback, opts))?;
         Ok(subclass(DeviceCodeCredential, Arc::new(cred)))
     }
 }
@@ -381,7 +380,7 @@ impl AuthorizationCodeCredential {
     ) -> PyResult<PyClassInitializer<Self>> {
         let opts =
             UserOptions { client_secret, login_hint, persistent_cache }.apply(options(py, authority, ca_file, scopes)?);
-        let cred = Arc::new(CoreAuthCode::new(tenant_id, client_id, opts).py_err(py)?);
+        let cred = Arc::new(blocking(py, || CoreAuthCode::new(tenant_id, client_id, opts))?);
         Ok(subclass(AuthorizationCodeCredential { inner: cred.clone() }, cred))
     }
     /// Whether a sign-in happened (or a cached refresh token was found).

@@ -8,7 +8,7 @@ use pyo3::types::{PyDict, PyTuple, PyType};
 
 use crate::client::{Settings, email_bytes, to_email};
 use crate::credential::TokenCredential;
-use crate::errors::{IntoPyResult, blocking};
+use crate::errors::blocking;
 use crate::handle::Handle;
 use crate::listing::{MessageIterator, Pages};
 use crate::message::{Message, SendReport};
@@ -41,7 +41,7 @@ impl GraphMailClient {
         config.scope = scope.unwrap_or(config.scope);
         config.ca = s.ca.unwrap_or(config.ca);
         config.save_to_sent_items = save_to_sent_items;
-        let inner = oauthmail::GraphMailClient::new(config, credential.inner.clone()).py_err(py)?;
+        let inner = blocking(py, || oauthmail::GraphMailClient::new(config, credential.inner.clone()))?;
         Ok(GraphMailClient { inner: Handle::new(inner) })
     }
 

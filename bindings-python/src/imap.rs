@@ -10,7 +10,7 @@ use pyo3::types::{PyTuple, PyType};
 
 use crate::client::{Settings, from_provider_kwargs, to_email};
 use crate::credential::TokenCredential;
-use crate::errors::{IntoPyResult, blocking};
+use crate::errors::blocking;
 use crate::handle::Handle;
 use crate::listing::{MessageIterator, Pages};
 
@@ -75,7 +75,7 @@ impl ImapClient {
         config.ca = s.ca.unwrap_or_else(TlsTrust::system);
         config.timeout = s.timeout.unwrap_or(config.timeout);
         config.scopes = scopes.unwrap_or_default();
-        let inner = oauthmail::ImapClient::new(config, credential.inner.clone()).py_err(py)?;
+        let inner = blocking(py, || oauthmail::ImapClient::new(config, credential.inner.clone()))?;
         Ok(ImapClient { inner: Handle::new(inner) })
     }
 

@@ -7,7 +7,7 @@ use oauthmail::{SendReport as CoreReport, Transport};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::errors::IntoPyResult;
+use crate::errors::blocking;
 
 /// A message to send. Validated when sent (or by `as_bytes`): bad input
 /// raises `MessageError` and nothing is sent.
@@ -114,7 +114,7 @@ impl Message {
 
     /// The RFC 5322 bytes that would be sent (validates the message).
     fn as_bytes(&self, py: Python<'_>) -> PyResult<Vec<u8>> {
-        Ok(self.inner.prepare().py_err(py)?.bytes)
+        Ok(blocking(py, || self.inner.prepare())?.bytes)
     }
 
     fn __repr__(&self) -> String {

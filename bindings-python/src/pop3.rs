@@ -9,7 +9,7 @@ use pyo3::types::{PyTuple, PyType};
 
 use crate::client::{Settings, from_provider_kwargs, to_email};
 use crate::credential::TokenCredential;
-use crate::errors::{IntoPyResult, blocking};
+use crate::errors::blocking;
 use crate::handle::Handle;
 use crate::summary::MessageSummary;
 
@@ -44,7 +44,7 @@ impl Pop3Client {
         config.ca = s.ca.unwrap_or_else(TlsTrust::system);
         config.timeout = s.timeout.unwrap_or(config.timeout);
         config.scopes = scopes.unwrap_or_default();
-        let inner = oauthmail::Pop3Client::new(config, credential.inner.clone()).py_err(py)?;
+        let inner = blocking(py, || oauthmail::Pop3Client::new(config, credential.inner.clone()))?;
         Ok(Pop3Client { inner: Handle::new(inner) })
     }
 

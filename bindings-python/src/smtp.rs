@@ -8,7 +8,7 @@ use pyo3::types::{PyDict, PyType};
 
 use crate::client::{Settings, email_parts, from_provider_kwargs};
 use crate::credential::TokenCredential;
-use crate::errors::{IntoPyResult, blocking};
+use crate::errors::blocking;
 use crate::handle::Handle;
 use crate::message::{Message, SendReport};
 
@@ -43,7 +43,7 @@ impl SmtpClient {
         config.ca = s.ca.unwrap_or_else(TlsTrust::system);
         config.timeout = s.timeout.unwrap_or(config.timeout);
         config.scopes = scopes.unwrap_or_default();
-        let inner = oauthmail::SmtpClient::new(config, credential.inner.clone()).py_err(py)?;
+        let inner = blocking(py, || oauthmail::SmtpClient::new(config, credential.inner.clone()))?;
         Ok(SmtpClient { inner: Handle::new(inner) })
     }
 
