@@ -208,7 +208,7 @@ impl SmtpClient {
         let mut guard = self.lock();
         let state = guard.as_mut().ok_or_else(|| Error::closed("SMTP client"))?;
         if state.session.is_none() {
-            state.session = Some(self.open()?);
+            state.session = Some(self.open(self.token()?)?);
         }
         Ok(())
     }
@@ -247,7 +247,8 @@ impl SmtpClient {
         loop {
             let mut session = match state.session.take() {
                 Some(s) => s,
-                None => match self.open() {
+                // A token failure is final: the credential has already retried.
+                None => match self.open(self.token()?) {
                     Ok(s) => s,
                     Err(e) if self.graph.is_some() && e.code() == Some("5.7.139") => {
                         tracing::info!(
@@ -307,12 +308,20 @@ impl SmtpClient {
         }
     }
 
-    /// A connected, authenticated session. The token comes from the
-    /// credential's cache; if the server refuses it and it may have expired,
-    /// one fresh token is fetched and the login retried on a new connection.
-    fn open(&self) -> Result<Session> {
-        let scopes: Vec<&str> = self.config.scopes.iter().map(String::as_str).collect();
-        let token = self.credential.get_token(&scopes)?;
+    fn scopes(&self) -> Vec<&str> {
+        self.config.scopes.iter().map(String::as_str).collect()
+    }
+
+    /// The token for the next login, from the credential's cache.
+    fn token(&self) -> Result<AccessToken> {
+        self.credential.get_token(&self.scopes())
+    }
+
+    /// A connected session authenticated with `token`; if the server refuses
+    /// it and it may have expired, one fresh token is fetched and the login
+    /// retried on a new connection.
+    fn open(&self, token: AccessToken) -> Result<Session> {
+        let scopes = self.scopes();
         let mut session = Session::connect(&self.config, &self.tls)?;
         match session.authenticate(&self.config.username, &token, self.config.mechanism) {
             Ok(()) => Ok(session),
