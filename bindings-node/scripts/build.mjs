@@ -23,7 +23,7 @@ if (args.has('--install')) {
   // A fresh checkout: napi-rs's CLI builds a release addon. The generated
   // files are written to a scratch dir, so the checked-in ones stay as they are.
   const scratch = mkdtempSync(join(tmpdir(), 'oauthmail-napi-'))
-  execFileSync('npx', ['--yes', '@napi-rs/cli@3.10.12', 'build', '--platform', '--release', '--output-dir', scratch], { cwd: here, stdio: 'inherit' })
+  execFileSync('npx', ['--yes', '--package', '@napi-rs/cli@3.10.12', 'napi', 'build', '--platform', '--release', '--output-dir', scratch], { cwd: here, stdio: 'inherit' })
   copyFileSync(join(scratch, 'oauthmail.linux-x64-gnu.node'), addon)
   rmSync(scratch, { recursive: true, force: true })
   process.exit(0)
