@@ -72,8 +72,9 @@ py_venv=$root/target/venv
 # @types); the addon is this debug build of oauthmail-node with the `testing`
 # feature, copied from target/debug (only the binding crate recompiles, ~20 s);
 # scripts/build.mjs --check regenerates index.js/index.d.ts with napi-rs's own
-# generators from that build and fails on drift. Warm about 1.5 min
-# (npm ci ~20 s, tests ~45 s); cold, npm downloads ~80 MB once.
+# generators from that build and fails on drift. Warm about 1 min (npm ci
+# ~15 s, drift check ~10 s, tests ~40 s); in a fresh clone about 2 min (npm
+# downloads ~80 MB, the per-package build recompiles syn and the binding).
 step "Node binding: npm ci, index.js/index.d.ts drift check, node --test"
 (cd bindings-node && npm ci --ignore-scripts --no-audit --no-fund)
 (cd bindings-node && node scripts/build.mjs --check)
