@@ -379,6 +379,17 @@ export interface ListMessagesOptions {
   batchSize?: number
 }
 
+/** One log event, as the callback gets it. */
+export interface LogEvent {
+  /** `error`, `warn`, `info`, `debug` or `trace`. */
+  level: string
+  /**
+   * The spans it happened in, the Rust module that logged it (`oauthmail::smtp`,
+   * `rustls::client::hs`, ...), the message and its fields (`key=value`).
+   */
+  message: string
+}
+
 export interface MailAddress {
   name?: string
   address: string
@@ -494,6 +505,13 @@ export interface SendReport {
   via: string
   messageId?: string
 }
+
+/**
+ * Sends oauthmail's log events at `level` (`error`, `warn`, `info`, `debug` or
+ * `trace`; default `info`) and above to `callback`; `null` stops them.
+ * Events never contain tokens, secrets or passwords.
+ */
+export declare function setLogCallback(callback: ((event: LogEvent) => void) | null, level?: 'error' | 'warn' | 'info' | 'debug' | 'trace'): void
 
 export interface SmtpClientOptions {
   host: string

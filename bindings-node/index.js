@@ -851,6 +851,7 @@ module.exports.SmtpClient = nativeBinding.SmtpClient
 module.exports.StaticTokenCredential = nativeBinding.StaticTokenCredential
 module.exports.UsernamePasswordCredential = nativeBinding.UsernamePasswordCredential
 module.exports.parseMessage = nativeBinding.parseMessage
+module.exports.setLogCallback = nativeBinding.setLogCallback
 module.exports.testingError = nativeBinding.testingError
 module.exports.testingErrorAsync = nativeBinding.testingErrorAsync
 module.exports.testingPanic = nativeBinding.testingPanic

@@ -10,6 +10,7 @@ mod credential;
 mod error;
 mod graph;
 mod imap;
+mod log;
 mod mail;
 mod pop3;
 mod provider;

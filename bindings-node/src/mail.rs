@@ -4,7 +4,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Buffer, Either};
+use napi::bindgen_prelude::{Buffer, Either, FromNapiValue, JsObjectValue, Object, TypeName, ValidateNapiValue};
+use napi::{Status, ValueType, sys};
 use napi_derive::napi;
 use oauthmail::tls::TlsTrust;
 use oauthmail::{Error, Security};
@@ -66,7 +67,7 @@ pub struct AttachmentInput {
 }
 
 /// A message to send, with nodemailer's field names.
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 pub struct Message {
     pub from: Option<String>,
     pub sender: Option<String>,
@@ -79,7 +80,8 @@ pub struct Message {
     pub html: Option<String>,
     pub attachments: Option<Vec<AttachmentInput>>,
     /// Extra headers such as `X-Mailer`; non-ASCII values are RFC 2047 encoded.
-    pub headers: Option<std::collections::HashMap<String, String>>,
+    #[napi(ts_type = "Record<string, string>")]
+    pub headers: Option<Headers>,
     pub message_id: Option<String>,
 }
 
@@ -113,7 +115,7 @@ impl Message {
         if let Some(v) = self.html {
             m = m.html(v);
         }
-        let mut headers: Vec<(String, String)> = self.headers.unwrap_or_default().into_iter().collect();
+        let mut headers = self.headers.map(|h| h.0).unwrap_or_default();
         headers.sort(); // a stable header order whatever the object's
         for (name, value) in headers {
             m = m.header(name, value);
@@ -150,6 +152,44 @@ impl Message {
         Ok(m)
     }
 }
+
+/// `Message.headers`. napi's own map conversion looks each key up again by its
+/// UTF-8 form and skips it when that fails, so a header name with a lone
+/// surrogate (made U+FFFD) would vanish quietly; here it is an error. A header
+/// whose value is `undefined` is left out, as `JSON.stringify` does.
+pub struct Headers(Vec<(String, String)>);
+
+impl FromNapiValue for Headers {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
+        // SAFETY: napi passes a live value of this call.
+        let obj = unsafe { Object::from_napi_value(env, value)? };
+        let mut headers = Vec::new();
+        for name in Object::keys(&obj)? {
+            match obj.get::<String>(&name)? {
+                Some(value) => headers.push((name, value)),
+                None if obj.has_own_property(&name)? => {}
+                None => {
+                    return Err(napi::Error::new(
+                        Status::InvalidArg,
+                        format!("the header name {name:?} holds a lone UTF-16 surrogate"),
+                    ));
+                }
+            }
+        }
+        Ok(Headers(headers))
+    }
+}
+
+impl TypeName for Headers {
+    fn type_name() -> &'static str {
+        "Record<string, string>"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+impl ValidateNapiValue for Headers {}
 
 /// A recipient the server refused while others were accepted.
 #[napi(object)]
