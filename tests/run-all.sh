@@ -97,6 +97,15 @@ fi
 (cd bindings-java && mvn -B -ntp verify)
 # --- end Java binding ---
 
+# --- benchmarks (tests/bench) ---
+# The comparison of issue 9 in its tiny size, once: proves every contender of
+# tests/bench/*/contenders.json still runs (a failed run fails this step). Its own
+# test kit and stack on ports 11xxx; results go to a temp dir, never the checked-in
+# RESULTS.md. Timings are reported there, never asserted.
+step "benchmarks: tests/bench/run.sh --size tiny --runs 1"
+bash tests/bench/run.sh --size tiny --runs 1 --out "$(mktemp -d /tmp/oauthmail-bench-tiny.XXXXXX)"
+# --- end benchmarks ---
+
 # --- begin reliability ---
 step "reliability: fault matrix doc drift, dependency hygiene (cargo deny)"
 # The fault matrix, TLS, load, secret-scan and fuzz-corpus tests ran with the Rust tests above;
