@@ -90,6 +90,8 @@ export declare class ImapClient {
   /** Connects and authenticates now (otherwise the first call does). */
   connect(): Promise<void>
   listFolders(): Promise<Folder[]>
+  /** Opens `folder` for the calls that take UIDs; resolves to its message count. */
+  select(folder: string): Promise<number>
   /** The messages of `folder` (default INBOX), newest first. */
   listMessages(folder?: string | undefined | null, options?: ListMessagesOptions | undefined | null): Promise<MessageSummary[]>
   /** Starts a listing to fetch batch by batch with `nextPage`. */
@@ -98,6 +100,11 @@ export declare class ImapClient {
   nextPage(pages: MessagePages): Promise<MessageSummary[] | null>
   /** The whole message (RFC 5322 bytes) from the current folder. */
   fetchMessage(uid: number): Promise<Buffer>
+  /**
+   * Streams the message into the file `path` without holding it in memory;
+   * a partial file is removed on failure.
+   */
+  fetchMessageToFile(uid: number, path: string): Promise<void>
   /** The message parsed into text, HTML and attachments. */
   fetchParsed(uid: number): Promise<ParsedMessage>
   /** Adds flags (`\Seen`, `\Flagged`, `$Custom`) in the current folder. */

@@ -156,6 +156,13 @@ impl ImapClient {
         })
     }
 
+    /// Opens `folder` for the calls that take UIDs; resolves to its message count.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn select(&self, folder: String) -> AsyncTask<Job<u32>> {
+        let client = self.inner.clone();
+        spawn(move || Ok(client.select(&folder)?.exists))
+    }
+
     /// The messages of `folder` (default INBOX), newest first.
     #[napi(ts_return_type = "Promise<MessageSummary[]>")]
     pub fn list_messages(
@@ -194,6 +201,14 @@ impl ImapClient {
     pub fn fetch_message(&self, uid: u32) -> AsyncTask<Job<Buffer>> {
         let client = self.inner.clone();
         spawn(move || Ok(client.fetch_message(uid)?.into()))
+    }
+
+    /// Streams the message into the file `path` without holding it in memory;
+    /// a partial file is removed on failure.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn fetch_message_to_file(&self, uid: u32, path: String) -> AsyncTask<Job<()>> {
+        let client = self.inner.clone();
+        spawn(move || client.fetch_message_to_file(uid, path))
     }
 
     /// The message parsed into text, HTML and attachments.
