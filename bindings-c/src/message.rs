@@ -31,18 +31,21 @@ pub unsafe extern "C" fn oauthmail_message_new(out: *mut *mut oauthmail_message)
     })
 }
 
-/// Applies a builder step to the message behind `message`.
+/// Applies a builder step to the message behind `message`. `args` reads the
+/// C arguments and returns the step; it runs before the message is touched,
+/// so a bad argument leaves the message as it was.
 ///
 /// # Safety
 /// `message` is NULL or a live message used by this thread only.
-unsafe fn update(
+unsafe fn update<S: FnOnce(Message) -> Message>(
     message: *mut oauthmail_message,
-    step: impl FnOnce(Message) -> Result<Message>,
+    args: impl FnOnce() -> Result<S>,
 ) -> *mut oauthmail_error {
     ffi(|| {
         // SAFETY: NULL or live and exclusively used per the contract.
         let m = unsafe { message.as_mut() }.ok_or_else(|| oauthmail_core::Error::config("`message` is NULL"))?;
-        m.inner = step(std::mem::take(&mut m.inner))?;
+        let step = args()?;
+        m.inner = step(std::mem::take(&mut m.inner));
         Ok(())
     })
 }
@@ -57,7 +60,12 @@ pub unsafe extern "C" fn oauthmail_message_set_from(
     address: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe { update(message, |m| Ok(m.from(str_arg(address, "address")?))) }
+    unsafe {
+        update(message, || {
+            let address = str_arg(address, "address")?;
+            Ok(move |m: Message| m.from(address))
+        })
+    }
 }
 
 /// Sets the Sender: the mailbox that sends on behalf of From (also the envelope sender).
@@ -70,7 +78,12 @@ pub unsafe extern "C" fn oauthmail_message_set_sender(
     address: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe { update(message, |m| Ok(m.sender(str_arg(address, "address")?))) }
+    unsafe {
+        update(message, || {
+            let address = str_arg(address, "address")?;
+            Ok(move |m: Message| m.sender(address))
+        })
+    }
 }
 
 /// Adds a Reply-To address.
@@ -83,7 +96,12 @@ pub unsafe extern "C" fn oauthmail_message_add_reply_to(
     address: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe { update(message, |m| Ok(m.reply_to(str_arg(address, "address")?))) }
+    unsafe {
+        update(message, || {
+            let address = str_arg(address, "address")?;
+            Ok(move |m: Message| m.reply_to(address))
+        })
+    }
 }
 
 /// Adds a To recipient.
@@ -96,7 +114,12 @@ pub unsafe extern "C" fn oauthmail_message_add_to(
     address: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe { update(message, |m| Ok(m.to(str_arg(address, "address")?))) }
+    unsafe {
+        update(message, || {
+            let address = str_arg(address, "address")?;
+            Ok(move |m: Message| m.to(address))
+        })
+    }
 }
 
 /// Adds a Cc recipient.
@@ -109,7 +132,12 @@ pub unsafe extern "C" fn oauthmail_message_add_cc(
     address: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe { update(message, |m| Ok(m.cc(str_arg(address, "address")?))) }
+    unsafe {
+        update(message, || {
+            let address = str_arg(address, "address")?;
+            Ok(move |m: Message| m.cc(address))
+        })
+    }
 }
 
 /// Adds a Bcc recipient (in the envelope, never in the headers).
@@ -122,7 +150,12 @@ pub unsafe extern "C" fn oauthmail_message_add_bcc(
     address: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe { update(message, |m| Ok(m.bcc(str_arg(address, "address")?))) }
+    unsafe {
+        update(message, || {
+            let address = str_arg(address, "address")?;
+            Ok(move |m: Message| m.bcc(address))
+        })
+    }
 }
 
 /// Sets the subject (any UTF-8; encoded as RFC 2047 when needed).
@@ -135,7 +168,12 @@ pub unsafe extern "C" fn oauthmail_message_set_subject(
     subject: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe { update(message, |m| Ok(m.subject(str_arg(subject, "subject")?))) }
+    unsafe {
+        update(message, || {
+            let subject = str_arg(subject, "subject")?;
+            Ok(move |m: Message| m.subject(subject))
+        })
+    }
 }
 
 /// Sets the plain-text body.
@@ -148,7 +186,12 @@ pub unsafe extern "C" fn oauthmail_message_set_text(
     body: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe { update(message, |m| Ok(m.text(str_arg(body, "body")?))) }
+    unsafe {
+        update(message, || {
+            let body = str_arg(body, "body")?;
+            Ok(move |m: Message| m.text(body))
+        })
+    }
 }
 
 /// Sets the HTML body (with a text body too, the message is multipart/alternative).
@@ -161,7 +204,12 @@ pub unsafe extern "C" fn oauthmail_message_set_html(
     body: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe { update(message, |m| Ok(m.html(str_arg(body, "body")?))) }
+    unsafe {
+        update(message, || {
+            let body = str_arg(body, "body")?;
+            Ok(move |m: Message| m.html(body))
+        })
+    }
 }
 
 /// Adds a header. Values with line breaks are refused when the message is sent (header injection).
@@ -175,7 +223,12 @@ pub unsafe extern "C" fn oauthmail_message_add_header(
     value: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe { update(message, |m| Ok(m.header(str_arg(name, "name")?, str_arg(value, "value")?))) }
+    unsafe {
+        update(message, || {
+            let (name, value) = (str_arg(name, "name")?, str_arg(value, "value")?);
+            Ok(move |m: Message| m.header(name, value))
+        })
+    }
 }
 
 /// Attaches `data_len` bytes from `data` (copied) as `file_name` with MIME type `content_type`.
@@ -192,12 +245,13 @@ pub unsafe extern "C" fn oauthmail_message_attach_bytes(
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
     unsafe {
-        update(message, |m| {
-            Ok(m.attach_bytes(
+        update(message, || {
+            let (file_name, content_type, data) = (
                 str_arg(file_name, "file_name")?,
                 str_arg(content_type, "content_type")?,
                 bytes_arg(data, data_len, "data")?.to_vec(),
-            ))
+            );
+            Ok(move |m: Message| m.attach_bytes(file_name, content_type, data))
         })
     }
 }
@@ -215,12 +269,13 @@ pub unsafe extern "C" fn oauthmail_message_attach_file(
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
     unsafe {
-        update(message, |m| {
-            Ok(m.attach_file(
+        update(message, || {
+            let (path, content_type, file_name) = (
                 str_arg(path, "path")?,
                 opt_str_arg(content_type, "content_type")?,
                 opt_str_arg(file_name, "file_name")?,
-            ))
+            );
+            Ok(move |m: Message| m.attach_file(path, content_type, file_name))
         })
     }
 }
