@@ -45,18 +45,18 @@ def machine(root):
     if _sh(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"]):
         commit += " (with uncommitted changes)"
     tools = [
-        ("rustc", _sh(["rustc", "--version"])),
+        ("", _sh(["rustc", "--version"])),
         ("Python", platform.python_version()),
         ("Node", _sh(["node", "--version"])),
-        ("Java", (_sh(["sh", "-c", "java -version 2>&1 | head -n1"]))),
+        ("Java", _sh(["sh", "-c", "java -version 2>&1 | head -n1"])),
         ("Dovecot", _sh(["dovecot", "--version"])),
-        ("Postfix", _sh(["postconf", "-h", "mail_version"])),
+        ("Postfix", _sh(["postconf", "-d", "-h", "mail_version"])),
     ]
     return [
         f"- Machine: {cpu}, {os.cpu_count()} cores, {mem_kb / 1024 / 1024:.0f} GiB, "
         f"{platform.system()} {platform.release()}",
         f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; git commit {commit}",
-        "- Tools: " + ", ".join(f"{name} {v}" for name, v in tools if v),
+        "- Tools: " + ", ".join(f"{name} {v}".strip() for name, v in tools if v),
     ]
 
 
@@ -212,7 +212,7 @@ def chart(path, contenders, stats, meta):
         if what == "rss":
             vals = [s["rss_kb"] / 1024 for _, s in rows]
             err = None
-            ax.set_title("Download: peak RSS (MiB)")
+            ax.set_title("Download: peak RSS (MiB; dashed: the message)", fontsize=10)
             ax.axvline(meta["scenarios"]["download"]["bytes"] / 2**20, color="black", lw=0.8, ls="--")
         else:
             scale = 1 if scenario == "token" else 1e3
@@ -223,6 +223,8 @@ def chart(path, contenders, stats, meta):
         ax.tick_params(axis="y", labelsize=8)
         if vals and max(vals) / max(min(vals), 1e-9) > 50:
             ax.set_xscale("log")
+    for ax in axes.flat[len(panels):]:
+        ax.axis("off")
     fig.suptitle(f"oauthmail benchmarks ({meta['size']} size, median of {meta['runs']} runs, min–max bars; "
                  "blue = oauthmail, orange = other libraries, grey = raw floor)", fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.98))
@@ -240,7 +242,7 @@ def write(out_dir, meta, contenders, records):
              ""]
     lines += machine(meta["root"])
     lines += [f"- Size `{meta['size']}`: list {s['list']:,} messages, send {s['send']:,}, POP3 {s['pop3']:,}, "
-              f"download {s['download_mb']} MB, token {s['token']:,} calls; {meta['runs']} runs each", "",
+              f"download {s['download_mb']} MB, token {s['token']:,} calls; {meta['runs']} run(s) each", "",
               "![benchmark chart](results.png)", ""]
     lines += targets(meta, contenders, stats)
     for scenario in TITLES:
