@@ -36,10 +36,14 @@ impl From<jni::errors::Error> for Failure {
 
 pub(crate) type Result<T> = std::result::Result<T, Failure>;
 
-/// Runs a native method body: its value, or the type's default with an
-/// exception pending in the JVM.
+/// Runs a native method body (after reading the Java log level): its value,
+/// or the type's default with an exception pending in the JVM.
 pub(crate) fn run<'l, T: Default>(env: &mut EnvUnowned<'l>, body: impl FnOnce(&mut Env<'l>) -> Result<T>) -> T {
-    env.with_env(body).resolve::<ThrowOAuthMail>()
+    env.with_env(|env| {
+        crate::log::refresh(env);
+        body(env)
+    })
+    .resolve::<ThrowOAuthMail>()
 }
 
 /// Throws an `OAuthMailException` subclass for errors and panics.
@@ -130,12 +134,47 @@ pub(crate) fn str_arg(env: &Env<'_>, s: &JString<'_>, name: &str) -> Result<Stri
     if s.is_null() {
         return Err(null_arg(name).into());
     }
-    Ok(s.try_to_string(env)?)
+    utf8(env, s, name)
 }
 
 /// An optional string argument: `null` means "not given".
-pub(crate) fn opt_str_arg(env: &Env<'_>, s: &JString<'_>) -> Result<Option<String>> {
-    if s.is_null() { Ok(None) } else { Ok(Some(s.try_to_string(env)?)) }
+pub(crate) fn opt_str_arg(env: &Env<'_>, s: &JString<'_>, name: &str) -> Result<Option<String>> {
+    if s.is_null() { Ok(None) } else { utf8(env, s, name).map(Some) }
+}
+
+/// A Java string as UTF-8. A lone UTF-16 surrogate has no UTF-8 form, so it is
+/// a `Config` error naming the argument: jni's fallback would decode the whole
+/// string lossily, turning every other non-BMP character (and NUL) in it into U+FFFD.
+fn utf8(env: &Env<'_>, s: &JString<'_>, name: &str) -> Result<String> {
+    let chars = s.mutf8_chars(env)?;
+    if has_lone_surrogate(chars.to_bytes()) {
+        return Err(Error::config(format!("`{name}` holds a lone UTF-16 surrogate, which has no UTF-8 form"))
+            .with_hint("Pass well-formed text: a surrogate only as part of a high-low pair.")
+            .into());
+    }
+    Ok(chars.to_string())
+}
+
+/// Whether modified UTF-8 (what JNI gives) encodes a surrogate that is not
+/// part of a high-low pair. Surrogates are `ED A0..BF xx`; a pair is a high
+/// one (`ED A0..AF xx`) followed at once by a low one (`ED B0..BF xx`).
+fn has_lone_surrogate(bytes: &[u8]) -> bool {
+    let surrogate = |i: usize| match bytes.get(i..i + 2) {
+        Some([0xED, second]) if *second >= 0xA0 => Some(*second),
+        _ => None,
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        match surrogate(i) {
+            Some(high) if high < 0xB0 => match surrogate(i + 3) {
+                Some(low) if low >= 0xB0 => i += 6,
+                _ => return true,
+            },
+            Some(_) => return true,
+            None => i += 1,
+        }
+    }
+    false
 }
 
 /// A `String[]` argument; `null` is an empty list, a `null` element an error.
@@ -173,4 +212,21 @@ pub(crate) fn string_array<'l>(
         env.delete_local_ref(s);
     }
     Ok(array)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_lone_surrogate;
+
+    #[test]
+    fn lone_surrogates_in_modified_utf8() {
+        let pair = [0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80]; // U+1F600 as JNI encodes it
+        assert!(!has_lone_surrogate(b"plain"));
+        assert!(!has_lone_surrogate("\u{e9}\u{4e2d}\u{fffd}\u{d7ff}".as_bytes()));
+        assert!(!has_lone_surrogate(&pair));
+        assert!(has_lone_surrogate(&pair[..3]));
+        assert!(has_lone_surrogate(&pair[3..]));
+        assert!(has_lone_surrogate(&[&pair[3..], &pair[..3]].concat()));
+        assert!(has_lone_surrogate(&[b"a".as_slice(), &pair[..3], b"b"].concat()));
+    }
 }

@@ -153,7 +153,7 @@ pub extern "system" fn imap_list_messages<'l>(
     unseen_only: jboolean,
 ) -> JObjectArray<'l> {
     run(&mut env, |env| {
-        let folder = opt_str_arg(env, &folder)?.unwrap_or_else(|| "INBOX".to_owned());
+        let folder = opt_str_arg(env, &folder, "folder")?.unwrap_or_else(|| "INBOX".to_owned());
         let options = ListOptions { limit: limit(max), unseen_only, ..ListOptions::default() };
         let items = imap(handle)?.list_messages(&folder, &options)?;
         summaries(env, &items)
@@ -259,13 +259,13 @@ pub extern "system" fn graph_client<'l>(
 ) -> jlong {
     run(&mut env, |env| {
         let mut config = GraphConfig::new(str_arg(env, &mailbox, "mailbox")?);
-        if let Some(url) = opt_str_arg(env, &base_url)? {
+        if let Some(url) = opt_str_arg(env, &base_url, "baseUrl")? {
             config.base_url = url;
         }
-        if let Some(scope) = opt_str_arg(env, &scope)? {
+        if let Some(scope) = opt_str_arg(env, &scope, "scope")? {
             config.scope = scope;
         }
-        let ca_file = opt_str_arg(env, &ca_file)?;
+        let ca_file = opt_str_arg(env, &ca_file, "caFile")?;
         config.ca = oauthmail::tls::TlsTrust::from_optional_ca_file(ca_file.as_deref().map(std::path::Path::new))?;
         config.save_to_sent_items = save_to_sent_items;
         Ok(new_handle(Object::Graph(Box::new(GraphMailClient::new(config, credential(credential_handle)?)?))))

@@ -37,8 +37,8 @@ impl Connection {
     ) -> Result<Connection> {
         let port =
             u16::try_from(port).map_err(|_| Error::config(format!("the port {port} is not between 0 and 65535")))?;
-        let security = opt_str_arg(env, security)?.map(|s| Security::parse(&s)).transpose()?;
-        let ca_file = opt_str_arg(env, ca_file)?;
+        let security = opt_str_arg(env, security, "security")?.map(|s| Security::parse(&s)).transpose()?;
+        let ca_file = opt_str_arg(env, ca_file, "caFile")?;
         Ok(Connection {
             host: str_arg(env, host, "host")?,
             port,
@@ -71,7 +71,7 @@ pub(crate) struct MessageArgs<'a, 'l> {
 impl MessageArgs<'_, '_> {
     pub fn read(&self, env: &mut Env<'_>) -> Result<Message> {
         let mut m = Message::new();
-        if let Some(from) = opt_str_arg(env, self.from)? {
+        if let Some(from) = opt_str_arg(env, self.from, "from")? {
             m = m.from(from);
         }
         for a in str_array_arg(env, self.to, "to")? {
@@ -83,16 +83,16 @@ impl MessageArgs<'_, '_> {
         for a in str_array_arg(env, self.bcc, "bcc")? {
             m = m.bcc(a);
         }
-        if let Some(r) = opt_str_arg(env, self.reply_to)? {
+        if let Some(r) = opt_str_arg(env, self.reply_to, "replyTo")? {
             m = m.reply_to(r);
         }
-        if let Some(s) = opt_str_arg(env, self.subject)? {
+        if let Some(s) = opt_str_arg(env, self.subject, "subject")? {
             m = m.subject(s);
         }
-        if let Some(t) = opt_str_arg(env, self.text)? {
+        if let Some(t) = opt_str_arg(env, self.text, "text")? {
             m = m.text(t);
         }
-        if let Some(h) = opt_str_arg(env, self.html)? {
+        if let Some(h) = opt_str_arg(env, self.html, "html")? {
             m = m.html(h);
         }
         let headers = str_array_arg(env, self.headers, "headers")?;

@@ -27,13 +27,13 @@ pub(crate) struct Options<'a, 'l> {
 
 impl Options<'_, '_> {
     pub(crate) fn read(&self, env: &mut Env<'_>) -> Result<CredentialOptions> {
-        let authority = opt_str_arg(env, self.authority)?;
-        let ca_file = opt_str_arg(env, self.ca_file)?;
+        let authority = opt_str_arg(env, self.authority, "authority")?;
+        let ca_file = opt_str_arg(env, self.ca_file, "caFile")?;
         let mut opts = CredentialOptions::new(authority.as_deref(), ca_file.as_deref().map(std::path::Path::new))?;
         opts.scopes = str_array_arg(env, self.scopes, "scopes")?;
-        opts.client_secret = opt_str_arg(env, self.client_secret)?.map(Secret::new);
-        opts.login_hint = opt_str_arg(env, self.login_hint)?;
-        opts.persistent_cache = opt_str_arg(env, self.persistent_cache)?.map(Into::into);
+        opts.client_secret = opt_str_arg(env, self.client_secret, "clientSecret")?.map(Secret::new);
+        opts.login_hint = opt_str_arg(env, self.login_hint, "loginHint")?;
+        opts.persistent_cache = opt_str_arg(env, self.persistent_cache, "persistentCache")?.map(Into::into);
         Ok(opts)
     }
 }

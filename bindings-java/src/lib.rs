@@ -11,6 +11,7 @@ mod convert;
 mod credential;
 mod handle;
 mod interactive;
+mod log;
 mod provider;
 #[cfg(feature = "testing")]
 mod testing;
