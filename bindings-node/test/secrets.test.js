@@ -1,5 +1,6 @@
 'use strict'
-// Issue 10's secret scan through the Node binding: secrets-scenario.js runs the
+// Issue 10's secret scan through the Node binding, and setLogCallback's misuse.
+// secrets-scenario.js runs the
 // whole scenario with core logs at TRACE going to setLogCallback; every line it
 // printed (stdout and stderr) is scanned for every secret the kit issued.
 const test = require('node:test')
@@ -8,7 +9,9 @@ const { execFile } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const { Worker } = require('node:worker_threads')
 const om = require('..')
+const { sharedKit, fixture } = require('./harness')
 
 /** The base64 SASL responses (XOAUTH2, OAUTHBEARER) that would carry `token`. */
 function sasl(token) {
@@ -52,4 +55,20 @@ test('setLogCallback: a bad level is a Config error; null turns events off', () 
   assert.throws(() => om.setLogCallback(() => {}, 'loud'), { kind: 'Config', hint: /trace/ })
   assert.throws(() => om.setLogCallback(42), { code: 'InvalidArg', message: /Function/ })
   om.setLogCallback(null)
+})
+
+test('setLogCallback from a worker that has exited: events to it are dropped; the main thread sets its own', async () => {
+  await new Promise((resolve, reject) => {
+    const code = `require(${JSON.stringify(require.resolve('..'))}).setLogCallback(() => {}, 'trace')`
+    new Worker(code, { eval: true }).once('exit', resolve).once('error', reject)
+  })
+  const kit = await sharedKit()
+  const c = new om.ClientSecretCredential({ tenantId: fixture.tenantId, clientId: fixture.clientId, clientSecret: fixture.clientSecret, authority: kit.authority, caFile: kit.ca_path })
+  await c.getToken(undefined, { forceRefresh: true })
+  const events = []
+  om.setLogCallback((e) => events.push(e), 'debug')
+  await c.getToken(undefined, { forceRefresh: true })
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  om.setLogCallback(null)
+  assert.ok(events.some((e) => e.level === 'debug' && e.message.includes('oauthmail::')), JSON.stringify(events.slice(0, 3)))
 })
