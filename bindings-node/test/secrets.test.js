@@ -1,8 +1,8 @@
 'use strict'
 // Issue 10's secret scan through the Node binding, and setLogCallback's misuse.
-// secrets-scenario.js runs the
-// whole scenario with core logs at TRACE going to setLogCallback; every line it
-// printed (stdout and stderr) is scanned for every secret the kit issued.
+// secrets-scenario.js runs the whole scenario with core logs at TRACE going to
+// setLogCallback; every line it printed (stdout and stderr) is scanned for every
+// secret the kit issued.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { execFile } = require('node:child_process')
