@@ -11,7 +11,7 @@ use oauthmail::tls::TlsTrust;
 
 use crate::credential::AnyCredential;
 use crate::error::sync;
-use crate::mail::{Message, MessageSummary, SendReport, summaries};
+use crate::mail::{Message, MessageSummary, SendReport, summaries, whole};
 use crate::provider::Provider;
 use crate::task::{Job, spawn};
 
@@ -35,25 +35,25 @@ pub struct GraphMailClientOptions {
 #[napi(object)]
 pub struct GraphListOptions {
     /// At most this many messages, newest first.
-    pub limit: Option<u32>,
+    pub limit: Option<f64>,
     pub unread_only: Option<bool>,
     /// Only messages received at or after this time (seconds since the Unix epoch).
     pub since: Option<f64>,
     /// Messages per request (1 to 1000, default 100).
-    pub page_size: Option<u32>,
+    pub page_size: Option<f64>,
 }
 
 fn list_options(o: Option<GraphListOptions>) -> oauthmail::Result<oauthmail::GraphListOptions> {
     let mut out = oauthmail::GraphListOptions::default();
     if let Some(o) = o {
-        out.limit = o.limit.map(|l| l as usize);
+        out.limit = o.limit.map(|l| whole(l, "limit")).transpose()?.map(|l| l as usize);
         out.unread_only = o.unread_only.unwrap_or(false);
         out.since = match o.since {
             Some(s) if s.is_finite() && s >= 0.0 => Some(SystemTime::UNIX_EPOCH + Duration::from_secs_f64(s)),
             Some(_) => return Err(oauthmail::Error::config("since must be seconds since the Unix epoch")),
             None => None,
         };
-        out.page_size = o.page_size.map_or(out.page_size, |p| p as usize);
+        out.page_size = o.page_size.map(|p| whole(p, "pageSize")).transpose()?.map_or(out.page_size, |p| p as usize);
     }
     Ok(out)
 }

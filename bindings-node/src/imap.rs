@@ -9,14 +9,14 @@ use oauthmail::imap::ListOptions;
 
 use crate::credential::AnyCredential;
 use crate::error::sync;
-use crate::mail::{Connection, MessageSummary, ParsedMessage, port, summaries};
+use crate::mail::{Connection, MessageSummary, ParsedMessage, port, summaries, whole, wholes};
 use crate::provider::Provider;
 use crate::task::{Job, spawn};
 
 #[napi(object, object_to_js = false)]
 pub struct ImapClientOptions {
     pub host: String,
-    pub port: u32,
+    pub port: f64,
     /// The mailbox to open (a user's or a shared mailbox's address).
     pub username: String,
     #[napi(
@@ -26,31 +26,32 @@ pub struct ImapClientOptions {
     /// `starttls` or `tls`; default from the port (implicit TLS on 993).
     pub security: Option<String>,
     pub ca_file: Option<String>,
-    pub timeout_ms: Option<u32>,
+    pub timeout_ms: Option<f64>,
     pub scopes: Option<Vec<String>>,
 }
 
 #[napi(object)]
 pub struct ListMessagesOptions {
     /// At most this many messages.
-    pub limit: Option<u32>,
+    pub limit: Option<f64>,
     /// Only messages without `\Seen`.
     pub unseen_only: Option<bool>,
     /// Newest first (default true).
     pub newest_first: Option<bool>,
     /// Messages per FETCH round trip (default 500).
-    pub batch_size: Option<u32>,
+    pub batch_size: Option<f64>,
 }
 
-fn list_options(o: Option<ListMessagesOptions>) -> ListOptions {
+fn list_options(o: Option<ListMessagesOptions>) -> oauthmail::Result<ListOptions> {
     let mut out = ListOptions::default();
     if let Some(o) = o {
-        out.limit = o.limit.map(|l| l as usize);
+        out.limit = o.limit.map(|l| whole(l, "limit")).transpose()?.map(|l| l as usize);
         out.unseen_only = o.unseen_only.unwrap_or(false);
         out.newest_first = o.newest_first.unwrap_or(true);
-        out.batch_size = o.batch_size.map_or(out.batch_size, |b| b as usize);
+        out.batch_size =
+            o.batch_size.map(|b| whole(b, "batchSize")).transpose()?.map_or(out.batch_size, |b| b as usize);
     }
-    out
+    Ok(out)
 }
 
 /// An IMAP folder.
@@ -173,7 +174,7 @@ impl ImapClient {
         let client = self.inner.clone();
         let folder = folder.unwrap_or_else(|| "INBOX".into());
         let options = list_options(options);
-        spawn(move || Ok(summaries(client.list_messages(&folder, &options)?)))
+        spawn(move || Ok(summaries(client.list_messages(&folder, &options?)?)))
     }
 
     /// Starts a listing to fetch batch by batch with `nextPage`.
@@ -182,7 +183,7 @@ impl ImapClient {
         let client = self.inner.clone();
         let folder = folder.unwrap_or_else(|| "INBOX".into());
         let options = list_options(options);
-        spawn(move || Ok(MessagePages { inner: Arc::new(Mutex::new(client.pages(&folder, &options)?)) }))
+        spawn(move || Ok(MessagePages { inner: Arc::new(Mutex::new(client.pages(&folder, &options?)?)) }))
     }
 
     /// The next batch of a listing; `null` when it is done.
@@ -198,56 +199,56 @@ impl ImapClient {
 
     /// The whole message (RFC 5322 bytes) from the current folder.
     #[napi(ts_return_type = "Promise<Buffer>")]
-    pub fn fetch_message(&self, uid: u32) -> AsyncTask<Job<Buffer>> {
+    pub fn fetch_message(&self, uid: f64) -> AsyncTask<Job<Buffer>> {
         let client = self.inner.clone();
-        spawn(move || Ok(client.fetch_message(uid)?.into()))
+        spawn(move || Ok(client.fetch_message(whole(uid, "uid")?)?.into()))
     }
 
     /// Streams the message into the file `path` without holding it in memory;
     /// a partial file is removed on failure.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn fetch_message_to_file(&self, uid: u32, path: String) -> AsyncTask<Job<()>> {
+    pub fn fetch_message_to_file(&self, uid: f64, path: String) -> AsyncTask<Job<()>> {
         let client = self.inner.clone();
-        spawn(move || client.fetch_message_to_file(uid, path))
+        spawn(move || client.fetch_message_to_file(whole(uid, "uid")?, path))
     }
 
     /// The message parsed into text, HTML and attachments.
     #[napi(ts_return_type = "Promise<ParsedMessage>")]
-    pub fn fetch_parsed(&self, uid: u32) -> AsyncTask<Job<ParsedMessage>> {
+    pub fn fetch_parsed(&self, uid: f64) -> AsyncTask<Job<ParsedMessage>> {
         let client = self.inner.clone();
-        spawn(move || Ok(client.fetch_parsed(uid)?.into()))
+        spawn(move || Ok(client.fetch_parsed(whole(uid, "uid")?)?.into()))
     }
 
     /// Adds flags (`\Seen`, `\Flagged`, `$Custom`) in the current folder.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn set_flags(&self, uids: Vec<u32>, flags: Vec<String>) -> AsyncTask<Job<()>> {
+    pub fn set_flags(&self, uids: Vec<f64>, flags: Vec<String>) -> AsyncTask<Job<()>> {
         let client = self.inner.clone();
-        spawn(move || client.set_flags(&uids, &flags.iter().map(String::as_str).collect::<Vec<_>>()))
+        spawn(move || client.set_flags(&wholes(&uids, "uid")?, &flags.iter().map(String::as_str).collect::<Vec<_>>()))
     }
 
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn clear_flags(&self, uids: Vec<u32>, flags: Vec<String>) -> AsyncTask<Job<()>> {
+    pub fn clear_flags(&self, uids: Vec<f64>, flags: Vec<String>) -> AsyncTask<Job<()>> {
         let client = self.inner.clone();
-        spawn(move || client.clear_flags(&uids, &flags.iter().map(String::as_str).collect::<Vec<_>>()))
+        spawn(move || client.clear_flags(&wholes(&uids, "uid")?, &flags.iter().map(String::as_str).collect::<Vec<_>>()))
     }
 
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn copy(&self, uids: Vec<u32>, destination: String) -> AsyncTask<Job<()>> {
+    pub fn copy(&self, uids: Vec<f64>, destination: String) -> AsyncTask<Job<()>> {
         let client = self.inner.clone();
-        spawn(move || client.copy(&uids, &destination))
+        spawn(move || client.copy(&wholes(&uids, "uid")?, &destination))
     }
 
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn move_messages(&self, uids: Vec<u32>, destination: String) -> AsyncTask<Job<()>> {
+    pub fn move_messages(&self, uids: Vec<f64>, destination: String) -> AsyncTask<Job<()>> {
         let client = self.inner.clone();
-        spawn(move || client.move_messages(&uids, &destination))
+        spawn(move || client.move_messages(&wholes(&uids, "uid")?, &destination))
     }
 
     /// Marks messages `\Deleted`; `expunge` (default true) removes them now.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn delete(&self, uids: Vec<u32>, expunge: Option<bool>) -> AsyncTask<Job<()>> {
+    pub fn delete(&self, uids: Vec<f64>, expunge: Option<bool>) -> AsyncTask<Job<()>> {
         let client = self.inner.clone();
-        spawn(move || client.delete(&uids, expunge.unwrap_or(true)))
+        spawn(move || client.delete(&wholes(&uids, "uid")?, expunge.unwrap_or(true)))
     }
 
     /// Logs out. Later calls fail with a `Closed` error; closing twice is fine.

@@ -22,13 +22,13 @@ impl Connection {
     pub fn new(
         security: Option<&str>,
         ca_file: Option<&str>,
-        timeout_ms: Option<u32>,
+        timeout_ms: Option<f64>,
         scopes: Option<Vec<String>>,
     ) -> oauthmail::Result<Self> {
         Ok(Connection {
             security: security.map(Security::parse).transpose()?,
             ca: TlsTrust::from_optional_ca_file(ca_file.map(Path::new))?,
-            timeout: match timeout_ms {
+            timeout: match timeout_ms.map(|ms| whole(ms, "timeoutMs")).transpose()? {
                 Some(0) => return Err(Error::config("timeoutMs must be more than 0")),
                 t => t.map(|ms| Duration::from_millis(ms.into())),
             },
@@ -37,9 +37,25 @@ impl Connection {
     }
 }
 
+/// A whole number from JavaScript. napi's own `u32` conversion wraps and
+/// truncates (`2 ** 32 + 25` would be port 25, `-5` ms a 50-day timeout, uid
+/// `2 ** 32 + 7` message 7), so numbers come in as `f64` and are checked here.
+pub(crate) fn whole(value: f64, what: &str) -> oauthmail::Result<u32> {
+    if value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&value) {
+        Ok(value as u32)
+    } else {
+        Err(Error::config(format!("{what} must be a whole number from 0 to 4294967295, not {value}")))
+    }
+}
+
+/// Whole numbers from JavaScript (UIDs), checked as [`whole`] does.
+pub(crate) fn wholes(values: &[f64], what: &str) -> oauthmail::Result<Vec<u32>> {
+    values.iter().map(|v| whole(*v, what)).collect()
+}
+
 /// A port from JavaScript's number.
-pub(crate) fn port(value: u32, what: &str) -> oauthmail::Result<u16> {
-    u16::try_from(value)
+pub(crate) fn port(value: f64, what: &str) -> oauthmail::Result<u16> {
+    u16::try_from(whole(value, &format!("the {what} port"))?)
         .ok()
         .filter(|p| *p != 0)
         .ok_or_else(|| Error::config(format!("{what} port {value} is not between 1 and 65535")))

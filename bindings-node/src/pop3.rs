@@ -8,14 +8,14 @@ use napi_derive::napi;
 
 use crate::credential::AnyCredential;
 use crate::error::sync;
-use crate::mail::{Connection, MessageSummary, port, summaries};
+use crate::mail::{Connection, MessageSummary, port, summaries, whole};
 use crate::provider::Provider;
 use crate::task::{Job, spawn};
 
 #[napi(object, object_to_js = false)]
 pub struct Pop3ClientOptions {
     pub host: String,
-    pub port: u32,
+    pub port: f64,
     pub username: String,
     #[napi(
         ts_type = "ClientSecretCredential | ClientCertificateCredential | UsernamePasswordCredential | DeviceCodeCredential | AuthorizationCodeCredential | RefreshTokenCredential | StaticTokenCredential"
@@ -24,7 +24,7 @@ pub struct Pop3ClientOptions {
     /// `starttls` or `tls`; default from the port (implicit TLS on 995).
     pub security: Option<String>,
     pub ca_file: Option<String>,
-    pub timeout_ms: Option<u32>,
+    pub timeout_ms: Option<f64>,
     pub scopes: Option<Vec<String>>,
 }
 
@@ -98,23 +98,26 @@ impl Pop3Client {
 
     /// Summaries from the headers, newest first; `uid` is the message number.
     #[napi(ts_return_type = "Promise<MessageSummary[]>")]
-    pub fn list_messages(&self, limit: Option<u32>) -> AsyncTask<Job<Vec<MessageSummary>>> {
+    pub fn list_messages(&self, limit: Option<f64>) -> AsyncTask<Job<Vec<MessageSummary>>> {
         let client = self.inner.clone();
-        spawn(move || Ok(summaries(client.list_messages(limit.map(|l| l as usize))?)))
+        spawn(move || {
+            let limit = limit.map(|l| whole(l, "limit")).transpose()?;
+            Ok(summaries(client.list_messages(limit.map(|l| l as usize))?))
+        })
     }
 
     /// The whole message number `n`.
     #[napi(ts_return_type = "Promise<Buffer>")]
-    pub fn fetch_message(&self, n: u32) -> AsyncTask<Job<Buffer>> {
+    pub fn fetch_message(&self, n: f64) -> AsyncTask<Job<Buffer>> {
         let client = self.inner.clone();
-        spawn(move || Ok(client.fetch_message(n)?.into()))
+        spawn(move || Ok(client.fetch_message(whole(n, "the message number")?)?.into()))
     }
 
     /// Marks message `n` for deletion at `close()`.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn dele(&self, n: u32) -> AsyncTask<Job<()>> {
+    pub fn dele(&self, n: f64) -> AsyncTask<Job<()>> {
         let client = self.inner.clone();
-        spawn(move || client.dele(n))
+        spawn(move || client.dele(whole(n, "the message number")?))
     }
 
     /// Unmarks the messages marked for deletion.

@@ -16,7 +16,7 @@ use crate::task::{Job, spawn};
 #[napi(object, object_to_js = false)]
 pub struct SmtpClientOptions<'env> {
     pub host: String,
-    pub port: u32,
+    pub port: f64,
     /// The mailbox to authenticate as.
     pub username: String,
     #[napi(
@@ -28,7 +28,7 @@ pub struct SmtpClientOptions<'env> {
     /// PEM file of extra trusted CAs.
     pub ca_file: Option<String>,
     /// For connecting and each server reply (default 60 000).
-    pub timeout_ms: Option<u32>,
+    pub timeout_ms: Option<f64>,
     /// Token scopes (default: the credential's).
     pub scopes: Option<Vec<String>>,
     /// Send through Microsoft Graph when Exchange answers 5.7.139 (SMTP AUTH disabled).

@@ -76,6 +76,22 @@ test('wrong types in calls: a synchronous throw or a rejection, never a crash', 
   await Promise.all([smtp.close(), imap.close()])
 })
 
+test('numbers must be whole and in range: no wrapping into another port, timeout or message', async () => {
+  for (const bad of [{ port: 1.5 }, { port: 2 ** 32 + 25 }, { port: 65536 }, { port: Infinity }, { timeoutMs: -5 }, { timeoutMs: 0.5 }, { timeoutMs: 2 ** 32 }]) {
+    assert.throws(() => smtpAt(bad), { kind: 'Config' }, JSON.stringify(bad))
+  }
+  const imap = new om.ImapClient({ host: '127.0.0.1', port: 1, username: fixture.bob, credential: token })
+  const pop3 = new om.Pop3Client({ host: '127.0.0.1', port: 1, username: fixture.bob, credential: token })
+  for (const call of [
+    () => imap.fetchMessage(2 ** 32 + 7), () => imap.fetchMessage(-1), () => imap.fetchParsed(1.5),
+    () => imap.setFlags([1, -2], ['\\Seen']), () => imap.delete([2 ** 40]), () => imap.listMessages('INBOX', { limit: -1 }),
+    () => imap.pages('INBOX', { batchSize: 0.5 }), () => pop3.fetchMessage(2 ** 32 + 1), () => pop3.dele(-1), () => pop3.listMessages(NaN),
+  ]) {
+    await assert.rejects(call(), { kind: 'Config', message: /whole number/ }, call.toString())
+  }
+  await Promise.all([imap.close(), pop3.close()])
+})
+
 test('lone surrogates become U+FFFD on their way to UTF-8, as Buffer.from does; the message arrives', async () => {
   const kit = await sharedKit()
   const credential = new om.ClientSecretCredential({ tenantId: fixture.tenantId, clientId: fixture.clientId, clientSecret: fixture.clientSecret, authority: kit.authority, caFile: kit.ca_path })
