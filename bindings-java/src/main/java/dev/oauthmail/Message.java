@@ -3,6 +3,7 @@ package dev.oauthmail;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A message to send, made with {@link #builder()}. It is validated when sent
@@ -47,7 +48,11 @@ public final class Message {
         return Arrays.asList(to.clone());
     }
 
-    /** Builds a {@link Message}; addresses are {@code a@b.c} or {@code Name <a@b.c>}. */
+    /**
+     * Builds a {@link Message}; addresses are {@code a@b.c} or {@code Name <a@b.c>}. A null
+     * array is a NullPointerException naming it; a null address or value is a
+     * {@link ConfigException} naming it when the message is sent.
+     */
     public static final class Builder {
         private String from;
         private final List<String> to = new ArrayList<>();
@@ -69,17 +74,17 @@ public final class Message {
         }
 
         public Builder to(String... mailboxes) {
-            to.addAll(Arrays.asList(mailboxes));
+            to.addAll(Arrays.asList(Objects.requireNonNull(mailboxes, "to")));
             return this;
         }
 
         public Builder cc(String... mailboxes) {
-            cc.addAll(Arrays.asList(mailboxes));
+            cc.addAll(Arrays.asList(Objects.requireNonNull(mailboxes, "cc")));
             return this;
         }
 
         public Builder bcc(String... mailboxes) {
-            bcc.addAll(Arrays.asList(mailboxes));
+            bcc.addAll(Arrays.asList(Objects.requireNonNull(mailboxes, "bcc")));
             return this;
         }
 

@@ -64,6 +64,9 @@ class MisuseTest {
             configError("recipients[0]", () -> smtp.sendRaw(TestKit.ALICE, Collections.singletonList(null),
                     new byte[1]));
             configError("scopes[1]", () -> c.getToken("https://outlook.office365.com/.default", null));
+            NullPointerException npe = assertThrows(NullPointerException.class,
+                    () -> Message.builder().cc((String[]) null));
+            assertEquals("cc", npe.getMessage());
             // Null where a default exists is the default.
             assertTrue(imap.listMessages(null, 1, false).size() <= 1);
             assertTrue(c.getToken((String[]) null).getToken().length() > 20);
@@ -76,7 +79,7 @@ class MisuseTest {
         try (ClientSecretCredential c = kit.appCredential();
                 ImapClient imap = MailTest.imap(kit, TestKit.BOB, c);
                 Pop3Client pop3 = MailTest.pop3(kit, TestKit.BOB, c)) {
-            for (int port : new int[] {-1, 65536, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
+            for (int port : new int[] {0, -1, 65536, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
                 assertThrows(ConfigException.class, () -> new SmtpClient("127.0.0.1", port, TestKit.ALICE, c));
             }
             assertThrows(ConfigException.class, () -> imap.fetchMessage(-1));
