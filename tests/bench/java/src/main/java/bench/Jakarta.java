@@ -8,7 +8,7 @@ import java.util.Date;
 import java.util.Properties;
 import javax.net.ssl.SSLSocketFactory;
 
-/** The Jakarta Mail session both Jakarta contenders start from. */
+/** What both Jakarta contenders share: the session properties and a message's summary. */
 final class Jakarta {
     private Jakarta() {}
 
@@ -34,7 +34,10 @@ final class Jakarta {
         return p;
     }
 
-    /** What a mail client shows of a message (each getter is a round trip unless prefetched). */
+    /**
+     * What a mail client lists of a message. IMAP without a FetchProfile: one
+     * FETCH for the envelope (with date and size), one for the flags.
+     */
     static final class Summary {
         final String subject;
         final Address[] from;

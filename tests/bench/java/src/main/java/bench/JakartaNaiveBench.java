@@ -20,8 +20,8 @@ import java.util.Map;
 /**
  * Contender jakarta-naive: Jakarta Mail as the original JavaMail program used
  * it. A token POST for every connection and every message, Transport.send (a
- * new connection) per message, the getters of each message in turn (each one
- * a round trip), library defaults everywhere else.
+ * new connection) per message, the getters of each message in turn (two round
+ * trips a message), library defaults everywhere else.
  */
 public final class JakartaNaiveBench {
     private final Config c;
