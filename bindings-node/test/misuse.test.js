@@ -101,7 +101,7 @@ test('lone surrogates become U+FFFD on their way to UTF-8, as Buffer.from does; 
   await smtp.send(mail({ subject, text: 'body \uDFFF end' }))
   await smtp.close()
   const imap = new om.ImapClient({ host: kit.imap.host, port: kit.imap.tls_port, security: 'tls', username: fixture.bob, credential, caFile: kit.ca_path })
-  const found = (await imap.listMessages('INBOX', { limit: 30 })).find((m) => m.subject.endsWith(tag))
+  const found = (await imap.listMessages('INBOX')).find((m) => m.subject.endsWith(tag))
   assert.equal(found.subject, Buffer.from(subject).toString())
   assert.equal(found.subject, `lone \uFFFD high, \uFFFD low, pair 😀 ${tag}`)
   assert.equal(om.parseMessage(await imap.fetchMessage(found.uid)).text.trim(), 'body \uFFFD end')
