@@ -313,8 +313,10 @@ impl Message {
             Part::Multi(part) => builder.multipart(part),
         }
         .map_err(|e| Error::message(format!("cannot build the message: {e}")))?;
+        let bytes = email.formatted();
+        check_header_lines(&bytes)?;
         let envelope_from = sender.as_ref().unwrap_or(&from).email.to_string();
-        Ok(PreparedMessage { envelope_from, recipients, bytes: email.formatted(), message_id })
+        Ok(PreparedMessage { envelope_from, recipients, bytes, message_id })
     }
 
     /// mixed(alternative(text, related(html, inline images)), attachments),
@@ -444,6 +446,27 @@ pub(crate) fn check_header_value(what: &str, value: &str) -> Result<()> {
         return Err(Error::message(format!("{what} contains a line break (CR or LF)"))
             .with_code("HeaderInjection")
             .with_hint("Header values must be one line; nothing was sent."));
+    }
+    Ok(())
+}
+
+/// RFC 5322 2.1.1: a line is at most 998 octets. lettre folds header values at spaces and
+/// splits encoded words, but a long run without a space would go out as one line, which
+/// servers reject or truncate; refuse it here, before anything is sent.
+fn check_header_lines(bytes: &[u8]) -> Result<()> {
+    const MAX_LINE: usize = 998;
+    let end = bytes.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(bytes.len());
+    for line in bytes[..end].split(|&b| b == b'\n') {
+        if line.len() > MAX_LINE + 1 {
+            let name = line.split(|&b| b == b':').next().unwrap_or_default();
+            return Err(Error::message(format!(
+                "a header line is {} characters long (the limit is {MAX_LINE}); it starts with '{}'",
+                line.len() - 1,
+                String::from_utf8_lossy(&name[..name.len().min(40)])
+            ))
+            .with_code("HeaderTooLong")
+            .with_hint("Shorten the value or put spaces in it so it can be folded; nothing was sent."));
+        }
     }
     Ok(())
 }
@@ -624,6 +647,23 @@ mod tests {
         let e = base().attach_file("/nonexistent/file.pdf", None, None).prepare().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Message);
         assert!(e.message_text().contains("/nonexistent/file.pdf"));
+    }
+
+    #[test]
+    fn header_lines_are_folded_or_refused() {
+        let spaced = "word ".repeat(2000);
+        let bytes = base().subject(spaced.clone()).header("X-Long", spaced).prepare().unwrap().bytes;
+        let head = &bytes[..bytes.windows(4).position(|w| w == b"\r\n\r\n").unwrap()];
+        assert!(head.split(|&b| b == b'\n').all(|l| l.len() <= 999));
+        let unicode = base().subject("测试".repeat(3000)).prepare().unwrap();
+        assert!(unicode.bytes.split(|&b| b == b'\n').all(|l| l.len() <= 999));
+
+        let long = "x".repeat(1000);
+        for m in [base().subject(long.clone()), base().header("X-Long", long.clone())] {
+            let e = m.prepare().unwrap_err();
+            assert_eq!((e.kind(), e.code()), (ErrorKind::Message, Some("HeaderTooLong")), "{e}");
+        }
+        assert!(base().subject("x".repeat(900)).prepare().is_ok());
     }
 
     #[test]
