@@ -10,7 +10,6 @@ Usage: stdlib_bench.py <list|send|pop3|download|cold> <config.json>
 """
 
 import base64
-import email.policy
 import imaplib
 import json
 import poplib
@@ -21,6 +20,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 
@@ -29,7 +29,12 @@ BODY = (
     "ASCII text, so that the time measured is the protocol, not the encoder.\n"
     "The quick brown fox jumps over the lazy dog.\n"
 )
-HEADERS = BytesHeaderParser(policy=email.policy.default)  # decodes RFC 2047 words
+HEADERS = BytesHeaderParser()  # compat32, as most imaplib scripts use it (policy.default is ~10x slower)
+
+
+def decoded(value):
+    """A header with RFC 2047 encoded words, as text."""
+    return str(make_header(decode_header(value))) if value else ""
 
 
 def login(cfg):
@@ -77,7 +82,7 @@ def list_summaries(cfg, s):
             meta, raw = item
             h = HEADERS.parsebytes(raw)
             size = int(re.search(rb"RFC822\.SIZE (\d+)", meta).group(1))
-            rows.append((h["subject"], h["from"], h["date"], size, imaplib.ParseFlags(meta)))
+            rows.append((decoded(h["Subject"]), decoded(h["From"]), h["Date"], size, imaplib.ParseFlags(meta)))
     imap.logout()
     return {"items": len(rows)}
 
@@ -109,7 +114,7 @@ def pop3_headers(cfg, s):
         number, uidl = line.split()
         _, lines, _ = pop.top(int(number), 0)
         h = HEADERS.parsebytes(b"\r\n".join(lines))
-        rows.append((uidl, h["subject"], h["from"], h["date"]))
+        rows.append((uidl, decoded(h["Subject"]), decoded(h["From"]), h["Date"]))
     pop.quit()
     return {"items": len(rows)}
 
