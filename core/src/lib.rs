@@ -13,6 +13,7 @@ pub mod fuzz;
 pub mod graph;
 pub mod http;
 pub mod imap;
+pub mod log_bridge;
 pub mod message;
 pub mod mime;
 pub mod oauth_error;
