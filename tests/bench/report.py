@@ -57,6 +57,9 @@ def machine(root):
         f"{platform.system()} {platform.release()}",
         f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; git commit {commit}",
         "- Tools: " + ", ".join(f"{name} {v}".strip() for name, v in tools if v),
+        "- Load average (1, 5, 15 min) when the report was written: "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        + " (the machine is not idle when other jobs share it; compare within one run only)",
     ]
 
 
@@ -244,6 +247,9 @@ def write(out_dir, meta, contenders, records):
     lines += [f"- Size `{meta['size']}`: list {s['list']:,} messages, send {s['send']:,}, POP3 {s['pop3']:,}, "
               f"download {s['download_mb']} MB, token {s['token']:,} calls; {meta['runs']} run(s) each", "",
               "![benchmark chart](results.png)", ""]
+    if meta["size"] != "full":
+        lines += [f"**This is the `{meta['size']}` size, not the issue's full sizes** (`medium` is a tenth of them): "
+                  "`bash tests/bench/run.sh` runs the full comparison.", ""]
     lines += targets(meta, contenders, stats)
     for scenario in TITLES:
         if any(scenario in c["scenarios"] for c in contenders) or scenario in stats:
