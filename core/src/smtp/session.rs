@@ -20,6 +20,8 @@ use crate::{AccessToken, Error, ErrorKind, Result, Security};
 
 /// Bytes handed to the socket per write while sending the message content.
 const CHUNK: usize = 64 * 1024;
+/// Messages up to this size go to the server in one write (see `send`).
+const ONE_WRITE: usize = 1 << 20;
 
 /// Why authentication failed, and whether a fresh token could help.
 pub(crate) struct AuthFailure {
@@ -286,8 +288,18 @@ impl Session {
         // Tracks whether every byte was handed over: only then can the server
         // have accepted the message, and only then must it not be resent.
         let all_written = Cell::new(false);
-        let chunks = Tracked { inner: bytes.chunks(CHUNK), done: &all_written };
-        match self.conn.message_iter(chunks) {
+        let sent = match std::str::from_utf8(bytes) {
+            // lettre writes the body and the final "." line in two writes, on a socket it
+            // gives no way to set TCP_NODELAY on: the second write then waits for the
+            // server's delayed ACK, about 40 ms per message. One write avoids that; a
+            // connection lost during it may have delivered the message, so it counts as written.
+            Ok(text) if bytes.len() <= ONE_WRITE => {
+                all_written.set(true);
+                self.conn.command(data_payload(text))
+            }
+            _ => self.conn.message_iter(Tracked { inner: bytes.chunks(CHUNK), done: &all_written }),
+        };
+        match sent {
             Ok(r) => {
                 let reply = reply_text(&r);
                 let text: Vec<&str> = r.message().collect();
@@ -364,6 +376,23 @@ impl Session {
     }
 }
 
+/// The DATA payload as lettre's codec makes it (a "." that opens a line after CRLF,
+/// or the message, is doubled) followed by the terminating "." line.
+fn data_payload(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 64 + 5);
+    let (mut line_start, mut prev) = (true, '\0');
+    for c in text.chars() {
+        if c == '.' && line_start {
+            out.push('.');
+        }
+        out.push(c);
+        line_start = c == '\n' && prev == '\r';
+        prev = c;
+    }
+    out.push_str("\r\n.\r\n");
+    out
+}
+
 struct Tracked<'a, 'b> {
     inner: std::slice::Chunks<'a, u8>,
     done: &'b Cell<bool>,
@@ -396,7 +425,15 @@ pub(crate) fn queue_id(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::queue_id;
+    use super::{data_payload, queue_id};
+
+    #[test]
+    fn data_payload_doubles_dots_opening_lines_and_ends_with_the_dot_line() {
+        assert_eq!(data_payload(".a\r\n.b\r\nc.\r\n..\r\n"), "..a\r\n..b\r\nc.\r\n...\r\n\r\n.\r\n");
+        // Only CRLF starts a line, as in lettre's codec.
+        assert_eq!(data_payload("a\n.b\r.c\r\r\n.d"), "a\n.b\r.c\r\r\n..d\r\n.\r\n");
+        assert_eq!(data_payload("测试\r\n.测"), "测试\r\n..测\r\n.\r\n");
+    }
 
     #[test]
     fn queue_ids_of_postfix_exchange_and_others() {
