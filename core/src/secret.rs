@@ -1,22 +1,24 @@
 //! A string that must never be shown: client secrets, passwords, tokens, keys.
 
 use std::fmt;
+use std::sync::Arc;
 use zeroize::Zeroizing;
 
 /// Holds a secret value. `Debug` and `Display` print `***`; the memory is
-/// zeroed when the value is dropped. Use [`Secret::expose`] only where the
-/// value is put on the wire.
+/// zeroed when the last clone is dropped. Clones share one copy, so handing out a
+/// cached token copies (and later zeroes) nothing. Use [`Secret::expose`] only where
+/// the value is put on the wire.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Zeroizing<String>);
+pub struct Secret(Arc<Zeroizing<String>>);
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(Zeroizing::new(value.into()))
+        Secret(Arc::new(Zeroizing::new(value.into())))
     }
 
     /// The secret itself. Callers must not log or format it.
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 
     pub fn is_empty(&self) -> bool {
