@@ -29,6 +29,24 @@ Pop3Client.prototype.messages = async function* messages(limit) {
   yield* await this.listMessages(limit)
 }
 
+// A fresh cached token needs no trip through libuv's thread pool: `getToken`
+// settles at once with it; anything else (a miss, forceRefresh, bad arguments)
+// goes to the native Promise, which also reports the errors.
+for (const [name, Credential] of Object.entries(native)) {
+  if (!name.endsWith('Credential') || typeof Credential.prototype.cachedToken !== 'function') continue
+  const fetchToken = Credential.prototype.getToken
+  Credential.prototype.getToken = function getToken(scopes, options) {
+    if (!options?.forceRefresh) {
+      let cached = null
+      try {
+        cached = this.cachedToken(scopes)
+      } catch {}
+      if (cached !== null) return Promise.resolve(cached)
+    }
+    return fetchToken.call(this, scopes, options)
+  }
+}
+
 // `await using client = new SmtpClient(...)` closes the client at the end of the block.
 if (typeof Symbol.asyncDispose === 'symbol') {
   for (const Client of [SmtpClient, ImapClient, Pop3Client, GraphMailClient]) {

@@ -143,6 +143,30 @@ test('one_token_many_threads: 16 concurrent getToken calls make one token reques
   }
 })
 
+test('a fresh cached token is handed out at once, without a token request or the thread pool', async () => {
+  const kit = await startKit()
+  try {
+    const credential = secretCredential(kit)
+    assert.equal(credential.cachedToken(), null)
+    const first = await credential.getToken()
+    assert.equal(credential.cachedToken().token, first.token)
+    assert.equal(credential.cachedToken('https://graph.microsoft.com/.default'), null)
+    // Settles before a macrotask could run: nothing went through libuv.
+    let settled = false
+    credential.getToken().then((t) => { settled = t.token === first.token })
+    await Promise.resolve()
+    await Promise.resolve()
+    assert.ok(settled)
+    assert.equal((await kit.control('GET', 'requests')).token_requests, 1)
+    const fresh = await credential.getToken(undefined, { forceRefresh: true })
+    assert.equal((await kit.control('GET', 'requests')).token_requests, 2)
+    assert.equal(credential.cachedToken().token, fresh.token)
+    assert.throws(() => credential.getToken(42), { code: 'InvalidArg' }) // as every napi argument check
+  } finally {
+    kit.stop()
+  }
+})
+
 test('DeviceCodeCredential calls the JavaScript callback with the code, then gets a token', async () => {
   const kit = await sharedKit()
   const prompts = []

@@ -58,9 +58,13 @@ fn client_secret_gets_an_app_token_for_exchange_and_graph() {
 fn tokens_are_cached_per_scope_until_a_fresh_one_is_asked_for() {
     let kit = start_kit();
     let cred = secret_credential(fixture::CONFIDENTIAL_APP_SECRET, options(&kit));
+    assert!(cred.cached_token(&[]).is_none(), "nothing cached yet, and nothing fetched");
+    assert_eq!(kit.token_requests(), 0);
     let a = cred.get_token(&[]).unwrap();
     let b = cred.get_token(&[OUTLOOK_DEFAULT]).unwrap();
     assert_eq!(a.token(), b.token());
+    assert_eq!(cred.cached_token(&[OUTLOOK_DEFAULT]).unwrap().token(), a.token());
+    assert!(cred.cached_token(&[GRAPH_DEFAULT]).is_none());
     assert_eq!(kit.token_requests(), 1);
     cred.get_token(&[GRAPH_DEFAULT]).unwrap();
     assert_eq!(kit.token_requests(), 2);
@@ -68,6 +72,7 @@ fn tokens_are_cached_per_scope_until_a_fresh_one_is_asked_for() {
     assert_eq!(kit.token_requests(), 3);
     // The fresh token replaces the cached one.
     assert_eq!(cred.get_token(&[]).unwrap().token(), fresh.token());
+    assert_eq!(cred.cached_token(&[]).unwrap().token(), fresh.token());
     assert_eq!(kit.token_requests(), 3);
 }
 
@@ -107,6 +112,7 @@ fn token_is_refreshed_before_it_expires() {
     // Less than a second of the three is left now: the token is replaced
     // although it has not expired yet.
     std::thread::sleep(Duration::from_millis(2200));
+    assert!(cred.cached_token(&[]).is_none(), "a token due for refresh is not handed out from the cache");
     let second = cred.get_token(&[]).unwrap();
     assert_eq!(kit.token_requests(), 2);
     assert_ne!(first.token(), second.token());

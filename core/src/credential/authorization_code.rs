@@ -247,6 +247,10 @@ impl TokenCredential for AuthorizationCodeCredential {
         self.base.token(scopes, &self.user, true, |s| self.fetch(s))
     }
 
+    fn cached_token(&self, scopes: &[&str]) -> Option<AccessToken> {
+        self.base.cached(scopes, &self.user)
+    }
+
     fn default_scopes(&self) -> Vec<String> {
         self.base.default_scopes()
     }

@@ -96,6 +96,15 @@ impl CredentialBase {
         all.join(" ")
     }
 
+    /// The cached token for `requested` if it is fresh, without I/O or waiting.
+    pub fn cached(&self, requested: &[&str], user: &str) -> Option<AccessToken> {
+        self.cache.peek(&self.key(&self.scopes(requested).ok()?, user))
+    }
+
+    fn key(&self, scopes: &[String], user: &str) -> CacheKey {
+        CacheKey::new(&self.authority.cache_id(), &self.tenant_id, &self.client_id, scopes, user)
+    }
+
     /// A cached token, or one from `fetch` (single flight per key).
     pub fn token(
         &self,
@@ -105,8 +114,7 @@ impl CredentialBase {
         fetch: impl FnOnce(&[String]) -> Result<AccessToken>,
     ) -> Result<AccessToken> {
         let scopes = self.scopes(requested)?;
-        let key = CacheKey::new(&self.authority.cache_id(), &self.tenant_id, &self.client_id, &scopes, user);
-        self.cache.get_or_fetch(&key, force, || fetch(&scopes))
+        self.cache.get_or_fetch(&self.key(&scopes, user), force, || fetch(&scopes))
     }
 
     /// Posts a grant with `client_id` added.

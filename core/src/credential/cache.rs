@@ -141,6 +141,15 @@ impl TokenCache {
         }
     }
 
+    /// The cached token for `key` while it has enough life left; never waits for a
+    /// fetch in progress (`None` then), never fetches.
+    pub fn peek(&self, key: &CacheKey) -> Option<AccessToken> {
+        let slot = lock(&self.inner.slots).get(key)?.clone();
+        let state = slot.try_lock().ok()?;
+        let entry = state.entry.as_ref()?;
+        (!self.needs_refresh(entry, SystemTime::now())).then(|| entry.token.clone())
+    }
+
     /// Drops every cached token.
     pub fn clear(&self) {
         lock(&self.inner.slots).clear();

@@ -149,6 +149,10 @@ impl TokenCredential for ClientCertificateCredential {
         self.base.token(scopes, "", true, |s| self.fetch(s))
     }
 
+    fn cached_token(&self, scopes: &[&str]) -> Option<AccessToken> {
+        self.base.cached(scopes, "")
+    }
+
     fn default_scopes(&self) -> Vec<String> {
         self.base.default_scopes()
     }

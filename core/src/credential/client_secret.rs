@@ -54,6 +54,10 @@ impl TokenCredential for ClientSecretCredential {
         self.base.token(scopes, "", true, |s| self.fetch(s))
     }
 
+    fn cached_token(&self, scopes: &[&str]) -> Option<AccessToken> {
+        self.base.cached(scopes, "")
+    }
+
     fn default_scopes(&self) -> Vec<String> {
         self.base.default_scopes()
     }

@@ -172,6 +172,10 @@ impl TokenCredential for DeviceCodeCredential {
         self.base.token(scopes, &self.user, true, |s| self.fetch(s))
     }
 
+    fn cached_token(&self, scopes: &[&str]) -> Option<AccessToken> {
+        self.base.cached(scopes, &self.user)
+    }
+
     fn default_scopes(&self) -> Vec<String> {
         self.base.default_scopes()
     }

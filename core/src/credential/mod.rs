@@ -42,6 +42,13 @@ pub trait TokenCredential: Send + Sync + std::fmt::Debug {
     /// rejected the cached one (it expired early or was revoked).
     fn get_fresh_token(&self, scopes: &[&str]) -> Result<AccessToken>;
 
+    /// The cached token for `scopes` if it has enough lifetime left, without I/O and
+    /// without waiting for a fetch in progress (`None` then): lets async bindings
+    /// answer at once instead of going through a thread.
+    fn cached_token(&self, _scopes: &[&str]) -> Option<AccessToken> {
+        None
+    }
+
     /// The scopes used when none are given.
     fn default_scopes(&self) -> Vec<String>;
 }

@@ -29,6 +29,10 @@ impl StaticTokenCredential {
 }
 
 impl TokenCredential for StaticTokenCredential {
+    fn cached_token(&self, _scopes: &[&str]) -> Option<AccessToken> {
+        (self.token.expires_on() > SystemTime::now()).then(|| self.token.clone())
+    }
+
     fn get_token(&self, _scopes: &[&str]) -> Result<AccessToken> {
         if self.token.expires_on() <= SystemTime::now() {
             return Err(Error::auth("the static access token has expired")

@@ -83,6 +83,10 @@ impl TokenCredential for UsernamePasswordCredential {
         self.base.token(scopes, &self.username, true, |s| self.fetch(s))
     }
 
+    fn cached_token(&self, scopes: &[&str]) -> Option<AccessToken> {
+        self.base.cached(scopes, &self.username)
+    }
+
     fn default_scopes(&self) -> Vec<String> {
         self.base.default_scopes()
     }
