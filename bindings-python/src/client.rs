@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use oauthmail::sasl::Mechanism;
 use oauthmail::tls::TlsTrust;
 use oauthmail::{Endpoint, Provider, Security};
 use pyo3::prelude::*;
@@ -13,11 +14,12 @@ use pyo3::types::PyDict;
 use crate::credential::TokenCredential;
 use crate::errors::{IntoPyResult, blocking};
 
-/// `security`, `ca_file` and `timeout` arguments, checked.
+/// `security`, `ca_file`, `timeout` and `mechanism` arguments, checked.
 pub struct Settings {
     pub security: Option<Security>,
     pub ca: Option<TlsTrust>,
     pub timeout: Option<Duration>,
+    pub mechanism: Option<Mechanism>,
 }
 
 impl Settings {
@@ -26,8 +28,10 @@ impl Settings {
         security: Option<&str>,
         ca_file: Option<PathBuf>,
         timeout: Option<f64>,
+        mechanism: Option<&str>,
     ) -> PyResult<Self> {
         let security = security.map(Security::parse).transpose().py_err(py)?;
+        let mechanism = mechanism.map(str::parse).transpose().py_err(py)?;
         let ca = blocking(py, || ca_file.map(TlsTrust::from_ca_file).transpose())?;
         let timeout = timeout
             .map(|s| {
@@ -37,7 +41,7 @@ impl Settings {
             })
             .transpose()
             .py_err(py)?;
-        Ok(Settings { security, ca, timeout })
+        Ok(Settings { security, ca, timeout, mechanism })
     }
 }
 

@@ -35,7 +35,7 @@ impl GraphMailClient {
         ca_file: Option<PathBuf>,
         save_to_sent_items: bool,
     ) -> PyResult<GraphMailClient> {
-        let s = Settings::new(py, None, ca_file, None)?;
+        let s = Settings::new(py, None, ca_file, None, None)?;
         let mut config = GraphConfig::new(mailbox);
         config.base_url = base_url.unwrap_or(config.base_url);
         config.scope = scope.unwrap_or(config.scope);

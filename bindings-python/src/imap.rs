@@ -55,8 +55,9 @@ fn uid_refs(flags: &[String]) -> Vec<&str> {
 #[pymethods]
 impl ImapClient {
     /// `security`: `"starttls"` or `"tls"` (default from the port: `tls` on 993).
+    /// `mechanism`: `"XOAUTH2"` or `"OAUTHBEARER"` (default: chosen from what the server offers).
     #[new]
-    #[pyo3(signature = (*, host, port, username, credential, security=None, ca_file=None, timeout=None, scopes=None))]
+    #[pyo3(signature = (*, host, port, username, credential, security=None, ca_file=None, timeout=None, scopes=None, mechanism=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -68,13 +69,15 @@ impl ImapClient {
         ca_file: Option<PathBuf>,
         timeout: Option<f64>,
         scopes: Option<Vec<String>>,
+        mechanism: Option<&str>,
     ) -> PyResult<ImapClient> {
-        let s = Settings::new(py, security, ca_file, timeout)?;
+        let s = Settings::new(py, security, ca_file, timeout, mechanism)?;
         let mut config = ImapConfig::new(host, port, username);
         config.security = s.security;
         config.ca = s.ca.unwrap_or_else(TlsTrust::system);
         config.timeout = s.timeout.unwrap_or(config.timeout);
         config.scopes = scopes.unwrap_or_default();
+        config.mechanism = s.mechanism;
         let inner = blocking(py, || oauthmail::ImapClient::new(config, credential.inner.clone()))?;
         Ok(ImapClient { inner: Handle::new(inner) })
     }

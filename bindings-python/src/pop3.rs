@@ -24,8 +24,9 @@ pub struct Pop3Client {
 #[pymethods]
 impl Pop3Client {
     /// `security`: `"starttls"` (STLS) or `"tls"` (default from the port: `tls` on 995).
+    /// `mechanism`: `"XOAUTH2"` or `"OAUTHBEARER"` (default: chosen from what the server offers).
     #[new]
-    #[pyo3(signature = (*, host, port, username, credential, security=None, ca_file=None, timeout=None, scopes=None))]
+    #[pyo3(signature = (*, host, port, username, credential, security=None, ca_file=None, timeout=None, scopes=None, mechanism=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -37,13 +38,15 @@ impl Pop3Client {
         ca_file: Option<PathBuf>,
         timeout: Option<f64>,
         scopes: Option<Vec<String>>,
+        mechanism: Option<&str>,
     ) -> PyResult<Pop3Client> {
-        let s = Settings::new(py, security, ca_file, timeout)?;
+        let s = Settings::new(py, security, ca_file, timeout, mechanism)?;
         let mut config = Pop3Config::new(host, port, username);
         config.security = s.security;
         config.ca = s.ca.unwrap_or_else(TlsTrust::system);
         config.timeout = s.timeout.unwrap_or(config.timeout);
         config.scopes = scopes.unwrap_or_default();
+        config.mechanism = s.mechanism;
         let inner = blocking(py, || oauthmail::Pop3Client::new(config, credential.inner.clone()))?;
         Ok(Pop3Client { inner: Handle::new(inner) })
     }

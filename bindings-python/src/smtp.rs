@@ -23,8 +23,9 @@ pub struct SmtpClient {
 impl SmtpClient {
     /// `security`: `"starttls"` or `"tls"` (default from the port: `tls` on
     /// 465); `ca_file`: extra trusted CAs (PEM); `timeout`: seconds.
+    /// `mechanism`: `"XOAUTH2"` or `"OAUTHBEARER"` (default: chosen from what the server offers).
     #[new]
-    #[pyo3(signature = (*, host, port, username, credential, security=None, ca_file=None, timeout=None, scopes=None))]
+    #[pyo3(signature = (*, host, port, username, credential, security=None, ca_file=None, timeout=None, scopes=None, mechanism=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -36,13 +37,15 @@ impl SmtpClient {
         ca_file: Option<PathBuf>,
         timeout: Option<f64>,
         scopes: Option<Vec<String>>,
+        mechanism: Option<&str>,
     ) -> PyResult<SmtpClient> {
-        let s = Settings::new(py, security, ca_file, timeout)?;
+        let s = Settings::new(py, security, ca_file, timeout, mechanism)?;
         let mut config = SmtpConfig::new(host, port, username);
         config.security = s.security;
         config.ca = s.ca.unwrap_or_else(TlsTrust::system);
         config.timeout = s.timeout.unwrap_or(config.timeout);
         config.scopes = scopes.unwrap_or_default();
+        config.mechanism = s.mechanism;
         let inner = blocking(py, || oauthmail::SmtpClient::new(config, credential.inner.clone()))?;
         Ok(SmtpClient { inner: Handle::new(inner) })
     }

@@ -359,3 +359,25 @@ def test_diagnose_reports_findings_with_fixes(kit: Kit) -> None:
     wrong = oauthmail.diagnose(kit.credential(secret="wrong-secret"), ALICE)
     [token] = [f for f in wrong if f.check == "token"]
     assert token.status == "problem" and token.code == "AADSTS7000215" and token.fix
+
+
+def test_sasl_mechanism_can_be_forced(private_kit: Kit) -> None:
+    k = private_kit
+    servers = ("smtp", "imap", "pop3")
+    seen = {server: len(k.control("GET", server)["auth_log"]) for server in servers}
+    for mechanism in ("XOAUTH2", "oauthbearer"):
+        cred, ca = k.credential(), k.ca
+        with oauthmail.SmtpClient(host=k.host, port=k.info["smtp"]["starttls_port"], username=ALICE,
+                                  credential=cred, ca_file=ca, mechanism=mechanism) as smtp:
+            smtp.connect()
+        with oauthmail.ImapClient(host=k.host, port=k.info["imap"]["tls_port"], username=ALICE, credential=cred,
+                                  ca_file=ca, security="tls", mechanism=mechanism) as imap:
+            imap.connect()
+        with oauthmail.Pop3Client(host=k.host, port=k.info["pop3"]["tls_port"], username=ALICE, credential=cred,
+                                  ca_file=ca, security="tls", mechanism=mechanism) as pop3:
+            pop3.connect()
+    for server in servers:
+        used = [a["mechanism"] for a in k.control("GET", server)["auth_log"][seen[server]:]]
+        assert used == ["XOAUTH2", "OAUTHBEARER"], (server, used)
+    with pytest.raises(oauthmail.ConfigError, match="SASL mechanism"):
+        oauthmail.ImapClient(host="127.0.0.1", port=993, username=ALICE, credential=k.credential(), mechanism="PLAIN")

@@ -297,6 +297,7 @@ class SmtpClient:
         ca_file: Optional[_Path] = None,
         timeout: Optional[float] = None,
         scopes: Optional[Sequence[str]] = None,
+        mechanism: Optional[str] = None,
     ) -> Self: ...
     @classmethod
     def from_provider(
@@ -348,6 +349,7 @@ class ImapClient:
         ca_file: Optional[_Path] = None,
         timeout: Optional[float] = None,
         scopes: Optional[Sequence[str]] = None,
+        mechanism: Optional[str] = None,
     ) -> Self: ...
     @classmethod
     def from_provider(
@@ -398,6 +400,7 @@ class Pop3Client:
         ca_file: Optional[_Path] = None,
         timeout: Optional[float] = None,
         scopes: Optional[Sequence[str]] = None,
+        mechanism: Optional[str] = None,
     ) -> Self: ...
     @classmethod
     def from_provider(
