@@ -174,6 +174,32 @@ pub extern "system" fn imap_fetch_message<'l>(
     })
 }
 
+/// Opens `folder` (read-write); later UIDs refer to it.
+#[jni_mangle("dev.oauthmail.Native")]
+pub extern "system" fn imap_select<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    folder: JString<'l>,
+) {
+    run(&mut env, |env| {
+        imap(handle)?.select(&str_arg(env, &folder, "folder")?)?;
+        Ok(())
+    })
+}
+
+/// Streams the message with this UID in the current folder to the file `path`.
+#[jni_mangle("dev.oauthmail.Native")]
+pub extern "system" fn imap_fetch_message_to_file<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    message_uid: jlong,
+    path: JString<'l>,
+) {
+    run(&mut env, |env| Ok(imap(handle)?.fetch_message_to_file(uid(message_uid)?, str_arg(env, &path, "path")?)?))
+}
+
 #[jni_mangle("dev.oauthmail.Native")]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn pop3_client<'l>(

@@ -1,7 +1,9 @@
 package dev.oauthmail;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Reads mail over IMAP with OAuth 2.0, on one connection opened at first use
@@ -56,6 +58,28 @@ public final class ImapClient implements AutoCloseable {
     /** The whole message (RFC 5322 bytes) with this UID in the current folder. */
     public byte[] fetchMessage(long uid) throws OAuthMailException {
         return handle.call(h -> Native.imapFetchMessage(h, uid));
+    }
+
+    /** Opens {@code folder}; later UIDs refer to it. */
+    public void select(String folder) throws OAuthMailException {
+        Objects.requireNonNull(folder, "folder");
+        handle.call(h -> {
+            Native.imapSelect(h, folder);
+            return null;
+        });
+    }
+
+    /**
+     * Streams the message with this UID in the current folder to {@code file} (created or
+     * replaced), without holding it in memory: for large messages. No partial file is left
+     * behind when it fails.
+     */
+    public void fetchMessageToFile(long uid, Path file) throws OAuthMailException {
+        String path = Objects.requireNonNull(file, "file").toString();
+        handle.call(h -> {
+            Native.imapFetchMessageToFile(h, uid, path);
+            return null;
+        });
     }
 
     /** Logs out; later calls throw {@link ClosedException}. Idempotent. */

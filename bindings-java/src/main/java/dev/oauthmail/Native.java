@@ -73,6 +73,10 @@ final class Native {
 
     static native byte[] imapFetchMessage(long handle, long uid) throws OAuthMailException;
 
+    static native void imapSelect(long handle, String folder) throws OAuthMailException;
+
+    static native void imapFetchMessageToFile(long handle, long uid, String path) throws OAuthMailException;
+
     // POP3
     static native long pop3Client(String host, int port, String username, long credential, String security,
             String caFile, long timeoutMillis, String[] scopes) throws OAuthMailException;

@@ -1,11 +1,14 @@
 package dev.oauthmail;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -95,6 +98,18 @@ class MailTest {
             assertEquals(SUBJECT, Mime.parse(raw).getSubject());
             assertEquals(BODY, Mime.text(raw));
             assertThrows(ConfigException.class, () -> imap.fetchMessage(-1));
+
+            // Streamed to a file: the same bytes; a failed fetch leaves no file behind.
+            Path dir = Files.createTempDirectory("oauthmail-fetch");
+            Path file = dir.resolve("message.eml");
+            imap.select("INBOX");
+            imap.fetchMessageToFile(m.getUid(), file);
+            assertArrayEquals(raw, Files.readAllBytes(file));
+            Path missing = dir.resolve("missing.eml");
+            assertThrows(OAuthMailException.class, () -> imap.fetchMessageToFile(999_999, missing));
+            assertFalse(Files.exists(missing));
+            assertThrows(NullPointerException.class, () -> imap.fetchMessageToFile(m.getUid(), null));
+            assertThrows(OAuthMailException.class, () -> imap.select("No Such Folder"));
         }
     }
 

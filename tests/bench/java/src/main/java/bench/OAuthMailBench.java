@@ -10,7 +10,6 @@ import dev.oauthmail.Security;
 import dev.oauthmail.SmtpClient;
 import dev.oauthmail.TokenCredential;
 import dev.oauthmail.UsernamePasswordCredential;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -92,10 +91,8 @@ public final class OAuthMailBench {
         String folder = c.str("folder");
         try (TokenCredential credential = credential(); ImapClient imap = imap(credential)) {
             long start = System.nanoTime();
-            if (!folder.equals("INBOX")) {
-                imap.listMessages(folder, 1, false); // UIDs are those of the folder last listed (INBOX at first)
-            }
-            Files.write(Path.of(c.str("out")), imap.fetchMessage(c.num("uid")));
+            imap.select(folder);
+            imap.fetchMessageToFile(c.num("uid"), Path.of(c.str("out"))); // streamed by the core
             Config.report(1, System.nanoTime() - start, null);
         }
     }
@@ -117,10 +114,10 @@ public final class OAuthMailBench {
         }
     }
 
-    /** From process start: token, IMAPS login, the folder selected (listing one message selects it). */
+    /** From process start: token, IMAPS login, the folder selected. */
     private void cold() throws Exception {
         try (TokenCredential credential = credential(); ImapClient imap = imap(credential)) {
-            imap.listMessages(c.str("folder"), 1, false);
+            imap.select(c.str("folder"));
             Config.reportCold();
         }
     }
