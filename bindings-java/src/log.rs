@@ -7,14 +7,18 @@
 use std::cell::Cell;
 use std::sync::OnceLock;
 
+use jni::ids::JStaticMethodID;
 use jni::objects::{JClass, JValue};
 use jni::refs::Global;
+use jni::signature::{Primitive, ReturnType};
 use jni::{Env, JavaVM, jni_sig, jni_str};
 use oauthmail::log_bridge;
 use tracing::Level;
 
-/// `dev.oauthmail.Log`, found from a Java thread (threads Rust started see only the system class loader).
-static LOG_CLASS: OnceLock<Global<JClass<'static>>> = OnceLock::new();
+/// `dev.oauthmail.Log` and its `level()`, found from a Java thread (threads Rust
+/// started see only the system class loader); looked up once, as `refresh` runs
+/// at every native call.
+static LOG_CLASS: OnceLock<(Global<JClass<'static>>, JStaticMethodID)> = OnceLock::new();
 
 thread_local! {
     /// Set while an event is handed to Java: what jni itself logs then is dropped, not fed back.
@@ -24,20 +28,25 @@ thread_local! {
 /// Reads the Java logger's level; the first call also installs the bridge (once
 /// per process; if the host installed its own tracing subscriber, that one stays).
 pub(crate) fn refresh(env: &mut Env<'_>) {
-    let class = match LOG_CLASS.get() {
-        Some(class) => class,
+    let (class, level) = match LOG_CLASS.get() {
+        Some(found) => found,
         None => {
-            let found = env.find_class(jni_str!("dev/oauthmail/Log")).and_then(|c| env.new_global_ref(&c));
-            let Ok(class) = found else {
+            let found = env.find_class(jni_str!("dev/oauthmail/Log")).and_then(|c| {
+                let level = env.get_static_method_id(&c, jni_str!("level"), jni_sig!("()I"))?;
+                Ok((env.new_global_ref(&c)?, level))
+            });
+            let Ok(found) = found else {
                 env.exception_clear();
                 return;
             };
-            let class = LOG_CLASS.get_or_init(|| class);
+            let found = LOG_CLASS.get_or_init(|| found);
             log_bridge::install(to_java);
-            class
+            found
         }
     };
-    match env.call_static_method(class, jni_str!("level"), jni_sig!("()I"), &[]).and_then(|v| v.i()) {
+    // SAFETY: `level` is `static int level()` of `class`; no arguments.
+    let level = unsafe { env.call_static_method_unchecked(class, *level, ReturnType::Primitive(Primitive::Int), &[]) };
+    match level.and_then(|v| v.i()) {
         Ok(level) => log_bridge::set_max_level(LEVELS[level.clamp(0, 5) as usize]),
         Err(_) => env.exception_clear(),
     }
@@ -52,7 +61,7 @@ fn to_java(level: Level, text: &str) {
     if IN_JAVA.get() {
         return;
     }
-    let (Some(class), Ok(vm)) = (LOG_CLASS.get(), JavaVM::singleton()) else { return };
+    let (Some((class, _)), Ok(vm)) = (LOG_CLASS.get(), JavaVM::singleton()) else { return };
     IN_JAVA.set(true);
     let send = |env: &mut Env<'_>| -> jni::errors::Result<()> {
         let message = env.new_string(text)?;
