@@ -16,6 +16,7 @@ use pyo3::PyClass;
 use pyo3::prelude::*;
 
 use crate::errors::{IntoPyResult, blocking};
+use crate::handle::Handle;
 use crate::time::{datetime_from_unix, system_time_arg};
 
 /// An access token and when it expires (Azure Identity's shape). Its `repr`
@@ -57,7 +58,7 @@ impl AccessToken {
 /// cached and refreshed as needed; threads sharing one make one request.
 #[pyclass(subclass, frozen, module = "oauthmail._native")]
 pub struct TokenCredential {
-    pub(crate) inner: Arc<dyn CoreCredential>,
+    pub(crate) inner: Handle<dyn CoreCredential>,
 }
 
 #[pymethods]
@@ -65,14 +66,14 @@ impl TokenCredential {
     /// A token for `scopes` (the credential's default scopes when none).
     #[pyo3(signature = (*scopes))]
     fn get_token(&self, py: Python<'_>, scopes: Vec<String>) -> PyResult<AccessToken> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         let token = blocking(py, move || inner.get_token(&refs(&scopes)))?;
         Ok(AccessToken { inner: token })
     }
     /// A new token, bypassing the cache (after a server refused the cached one).
     #[pyo3(signature = (*scopes))]
     fn get_fresh_token(&self, py: Python<'_>, scopes: Vec<String>) -> PyResult<AccessToken> {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         let token = blocking(py, move || inner.get_fresh_token(&refs(&scopes)))?;
         Ok(AccessToken { inner: token })
     }
@@ -81,7 +82,7 @@ impl TokenCredential {
         self.inner.default_scopes()
     }
     fn __repr__(&self) -> String {
-        format!("{:?}", self.inner)
+        format!("{:?}", &*self.inner)
     }
 }
 
@@ -91,7 +92,7 @@ fn refs(v: &[String]) -> Vec<&str> {
 
 /// A credential subclass over `inner`.
 fn subclass<T: PyClass<BaseType = TokenCredential>>(sub: T, inner: Arc<dyn CoreCredential>) -> PyClassInitializer<T> {
-    PyClassInitializer::from(TokenCredential { inner }).add_subclass(sub)
+    PyClassInitializer::from(TokenCredential { inner: Handle::from_arc(inner) }).add_subclass(sub)
 }
 
 /// The options every credential takes.
@@ -208,7 +209,7 @@ impl UsernamePasswordCredential {
 /// A refresh token you already have (later tokens come from its successors).
 #[pyclass(extends = TokenCredential, frozen, module = "oauthmail._native")]
 pub struct RefreshTokenCredential {
-    inner: Arc<CoreRefresh>,
+    inner: Handle<CoreRefresh>,
 }
 
 #[pymethods]
@@ -230,13 +231,13 @@ impl RefreshTokenCredential {
         let opts = UserOptions { client_secret, login_hint: None, persistent_cache }
             .apply(options(py, authority, ca_file, scopes)?);
         let cred = Arc::new(blocking(py, || CoreRefresh::new(tenant_id, client_id, Secret::new(refresh_token), opts))?);
-        Ok(subclass(RefreshTokenCredential { inner: cred.clone() }, cred))
+        Ok(subclass(RefreshTokenCredential { inner: Handle::from_arc(cred.clone()) }, cred))
     }
     /// The newest refresh token (the provider may rotate it). Keep it secret.
     #[getter]
     fn refresh_token(&self, py: Python<'_>) -> Option<String> {
         // Without the GIL: the core lock it reads is also taken by threads that log (and so need the GIL).
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         py.detach(move || inner.refresh_token().map(|s| s.expose().to_owned()))
     }
 }
@@ -359,7 +360,7 @@ impl AuthorizationRequest {
 /// CLI programs, `authorize_url` + `exchange` for web apps.
 #[pyclass(extends = TokenCredential, frozen, module = "oauthmail._native")]
 pub struct AuthorizationCodeCredential {
-    inner: Arc<CoreAuthCode>,
+    inner: Handle<CoreAuthCode>,
 }
 
 #[pymethods]
@@ -381,12 +382,12 @@ impl AuthorizationCodeCredential {
         let opts =
             UserOptions { client_secret, login_hint, persistent_cache }.apply(options(py, authority, ca_file, scopes)?);
         let cred = Arc::new(blocking(py, || CoreAuthCode::new(tenant_id, client_id, opts))?);
-        Ok(subclass(AuthorizationCodeCredential { inner: cred.clone() }, cred))
+        Ok(subclass(AuthorizationCodeCredential { inner: Handle::from_arc(cred.clone()) }, cred))
     }
     /// Whether a sign-in happened (or a cached refresh token was found).
     #[getter]
     fn is_signed_in(&self, py: Python<'_>) -> bool {
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         py.detach(move || inner.is_signed_in())
     }
     /// The URL to open in a browser, for a redirect to `redirect_uri`.
@@ -403,7 +404,7 @@ impl AuthorizationCodeCredential {
         code: String,
         state: String,
     ) -> PyResult<AccessToken> {
-        let (inner, req) = (self.inner.clone(), request.inner.clone());
+        let (inner, req) = (self.inner.arc(), request.inner.clone());
         let token = blocking(py, move || inner.exchange(&req, &code, &state))?;
         Ok(AccessToken { inner: token })
     }
@@ -420,7 +421,7 @@ impl AuthorizationCodeCredential {
             Some(f) => f,
             None => py.import("webbrowser")?.getattr("open")?.unbind(),
         };
-        let inner = self.inner.clone();
+        let inner = self.inner.arc();
         let token = blocking(py, move || {
             inner.run_loopback(&refs(&scopes), |url| {
                 Python::attach(|py| {

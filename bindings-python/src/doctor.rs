@@ -62,7 +62,7 @@ pub fn diagnose(
         pop3: pop3.map(|c| c.inner.config().clone()),
         ..DoctorOptions::new(mailbox)
     };
-    let credential = credential.inner.clone();
+    let credential = credential.inner.arc();
     let findings = blocking(py, move || Ok(doctor::diagnose(credential, &options)))?;
     Ok(findings.into_iter().map(Finding::from).collect())
 }

@@ -41,7 +41,7 @@ impl GraphMailClient {
         config.scope = scope.unwrap_or(config.scope);
         config.ca = s.ca.unwrap_or(config.ca);
         config.save_to_sent_items = save_to_sent_items;
-        let inner = blocking(py, || oauthmail::GraphMailClient::new(config, credential.inner.clone()))?;
+        let inner = blocking(py, || oauthmail::GraphMailClient::new(config, credential.inner.arc()))?;
         Ok(GraphMailClient { inner: Handle::new(inner) })
     }
 

@@ -78,7 +78,7 @@ impl ImapClient {
         config.timeout = s.timeout.unwrap_or(config.timeout);
         config.scopes = scopes.unwrap_or_default();
         config.mechanism = s.mechanism;
-        let inner = blocking(py, || oauthmail::ImapClient::new(config, credential.inner.clone()))?;
+        let inner = blocking(py, || oauthmail::ImapClient::new(config, credential.inner.arc()))?;
         Ok(ImapClient { inner: Handle::new(inner) })
     }
 

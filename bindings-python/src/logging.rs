@@ -47,8 +47,14 @@ pub fn install(py: Python<'_>) {
     log_bridge::install(|level, line| {
         // `try_attach`: a core thread may still log while the interpreter shuts down.
         Python::try_attach(|py| {
+            // Dropping a credential or client while a Python exception propagates logs
+            // too: that exception must survive the logging call.
+            let pending = PyErr::take(py);
             if let Err(e) = logger(py).and_then(|l| l.call_method1("log", (python_level(level), "%s", line))) {
                 e.write_unraisable(py, None);
+            }
+            if let Some(e) = pending {
+                e.restore(py);
             }
         });
     });

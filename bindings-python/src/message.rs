@@ -16,13 +16,15 @@ pub struct Message {
     pub(crate) inner: oauthmail::Message,
 }
 
-/// One address or a list of them.
-fn addresses(value: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
-    match value {
-        None => Ok(Vec::new()),
-        Some(v) if v.is_instance_of::<PyString>() => Ok(vec![v.extract()?]),
-        Some(v) => v.extract(),
-    }
+/// One address or a list of them, for the argument `name`. An error carries
+/// the note "while processing '<name>'", as pyo3 adds to arguments it extracts.
+fn addresses(name: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
+    let Some(v) = value else { return Ok(Vec::new()) };
+    let extracted = if v.is_instance_of::<PyString>() { v.extract().map(|a| vec![a]) } else { v.extract() };
+    extracted.inspect_err(|e| {
+        // Python < 3.11 has no notes: the error is raised without one.
+        let _ = e.value(v.py()).call_method1("add_note", (format!("while processing '{name}'"),));
+    })
 }
 
 impl Message {
@@ -54,16 +56,16 @@ impl Message {
         if let Some(f) = from_ {
             m = m.from(f);
         }
-        for a in addresses(to)? {
+        for a in addresses("to", to)? {
             m = m.to(a);
         }
-        for a in addresses(cc)? {
+        for a in addresses("cc", cc)? {
             m = m.cc(a);
         }
-        for a in addresses(bcc)? {
+        for a in addresses("bcc", bcc)? {
             m = m.bcc(a);
         }
-        for a in addresses(reply_to)? {
+        for a in addresses("reply_to", reply_to)? {
             m = m.reply_to(a);
         }
         if let Some(s) = sender {

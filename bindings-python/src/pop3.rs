@@ -47,7 +47,7 @@ impl Pop3Client {
         config.timeout = s.timeout.unwrap_or(config.timeout);
         config.scopes = scopes.unwrap_or_default();
         config.mechanism = s.mechanism;
-        let inner = blocking(py, || oauthmail::Pop3Client::new(config, credential.inner.clone()))?;
+        let inner = blocking(py, || oauthmail::Pop3Client::new(config, credential.inner.arc()))?;
         Ok(Pop3Client { inner: Handle::new(inner) })
     }
 

@@ -46,7 +46,7 @@ impl SmtpClient {
         config.timeout = s.timeout.unwrap_or(config.timeout);
         config.scopes = scopes.unwrap_or_default();
         config.mechanism = s.mechanism;
-        let inner = blocking(py, || oauthmail::SmtpClient::new(config, credential.inner.clone()))?;
+        let inner = blocking(py, || oauthmail::SmtpClient::new(config, credential.inner.arc()))?;
         Ok(SmtpClient { inner: Handle::new(inner) })
     }
 
