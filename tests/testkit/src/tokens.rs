@@ -94,8 +94,10 @@ impl TokenRequest {
 pub(crate) fn claims(issuer: &str, req: &TokenRequest, lifetime: i64, app_name: &str) -> Value {
     let now = now_secs();
     let exp = now + req.expires_in.unwrap_or(lifetime);
+    // Backdated five minutes, as Entra ID does for clock skew: a server whose clock reads a
+    // second behind (Dovecot once did) would otherwise refuse a fresh token as not yet valid.
     // An expired token must still look internally consistent (iat/nbf before exp).
-    let iat = now.min(exp - 1);
+    let iat = (now - 300).min(exp - 1);
     let mut c = Map::new();
     c.insert("aud".into(), json!(req.audience));
     c.insert("iss".into(), json!(format!("{issuer}/{}/", req.tenant)));
