@@ -3,7 +3,6 @@ package dev.oauthmail;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Reads mail over IMAP with OAuth 2.0, on one connection opened at first use
@@ -62,7 +61,6 @@ public final class ImapClient implements AutoCloseable {
 
     /** Opens {@code folder}; later UIDs refer to it. */
     public void select(String folder) throws OAuthMailException {
-        Objects.requireNonNull(folder, "folder");
         handle.call(h -> {
             Native.imapSelect(h, folder);
             return null;
@@ -75,7 +73,7 @@ public final class ImapClient implements AutoCloseable {
      * behind when it fails.
      */
     public void fetchMessageToFile(long uid, Path file) throws OAuthMailException {
-        String path = Objects.requireNonNull(file, "file").toString();
+        String path = file == null ? null : file.toString(); // null: a ConfigException naming it
         handle.call(h -> {
             Native.imapFetchMessageToFile(h, uid, path);
             return null;

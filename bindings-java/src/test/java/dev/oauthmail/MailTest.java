@@ -108,7 +108,8 @@ class MailTest {
             Path missing = dir.resolve("missing.eml");
             assertThrows(OAuthMailException.class, () -> imap.fetchMessageToFile(999_999, missing));
             assertFalse(Files.exists(missing));
-            assertThrows(NullPointerException.class, () -> imap.fetchMessageToFile(m.getUid(), null));
+            assertThrows(ConfigException.class, () -> imap.fetchMessageToFile(m.getUid(), null));
+            assertThrows(ConfigException.class, () -> imap.select(null));
             assertThrows(OAuthMailException.class, () -> imap.select("No Such Folder"));
         }
     }
