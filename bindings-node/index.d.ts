@@ -417,7 +417,7 @@ export interface ListMessagesOptions {
   unseenOnly?: boolean
   /** Newest first (default true). */
   newestFirst?: boolean
-  /** Messages per FETCH round trip (default 500). */
+  /** Messages per FETCH round trip (default: 500 a page; `listMessages` fetches all in one). */
   batchSize?: number
 }
 

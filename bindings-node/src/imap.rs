@@ -38,7 +38,7 @@ pub struct ListMessagesOptions {
     pub unseen_only: Option<bool>,
     /// Newest first (default true).
     pub newest_first: Option<bool>,
-    /// Messages per FETCH round trip (default 500).
+    /// Messages per FETCH round trip (default: 500 a page; `listMessages` fetches all in one).
     pub batch_size: Option<f64>,
 }
 

@@ -128,6 +128,14 @@ fn listing_takes_one_fetch_per_batch() {
     assert_eq!(stats.fetch_commands, 3, "{:?}", stats.by_command);
     assert_eq!(stats.by_command.get("UID SEARCH"), Some(&1));
     assert_eq!(stats.connections, 0, "no reconnect");
+
+    // Without a batch size a whole listing is one FETCH; an iterator still takes batches of 500.
+    kit.reset_imap_stats();
+    assert_eq!(imap.list_messages(INBOX, &ListOptions::default()).unwrap(), listed);
+    assert_eq!(kit.imap_stats().fetch_commands, 1);
+    kit.reset_imap_stats();
+    assert_eq!(imap.iter_messages(INBOX, &ListOptions::default()).unwrap().count(), 1_200);
+    assert_eq!(kit.imap_stats().fetch_commands, 3);
 }
 
 #[test]

@@ -66,13 +66,14 @@ pub struct ListOptions {
     pub unseen_only: bool,
     /// Highest UID (newest arrival) first.
     pub newest_first: bool,
-    /// Messages per FETCH command (one round trip each).
+    /// Messages per FETCH command (one round trip each); 0: 500 for pages and
+    /// iterators, all at once for [`ImapClient::list_messages`].
     pub batch_size: usize,
 }
 
 impl Default for ListOptions {
     fn default() -> Self {
-        ListOptions { limit: None, unseen_only: false, newest_first: true, batch_size: DEFAULT_BATCH }
+        ListOptions { limit: None, unseen_only: false, newest_first: true, batch_size: 0 }
     }
 }
 
@@ -384,9 +385,14 @@ impl ImapClient {
         })
     }
 
-    /// The messages of `folder`, fetched in batches (one round trip each).
+    /// The messages of `folder`: one SEARCH, then one FETCH for all of them unless
+    /// `batch_size` asks for batches (all are kept anyway, so batches only add round
+    /// trips; [`ImapClient::iter_messages`] holds one batch at a time).
     pub fn list_messages(&self, folder: &str, options: &ListOptions) -> Result<Vec<MessageSummary>> {
         let mut pages = self.pages(folder, options)?;
+        if options.batch_size == 0 {
+            pages.batch_size = pages.uids.len().max(1);
+        }
         let mut out = Vec::with_capacity(pages.total());
         while let Some(batch) = self.next_page(&mut pages)? {
             out.extend(batch);
