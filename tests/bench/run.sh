@@ -47,10 +47,15 @@ if [ -z "${BENCH_VENV:-}" ] && [ "$size" = tiny ] && target/venv/bin/python -c '
   "$BENCH_VENV/bin/pip" install --quiet --disable-pip-version-check 'matplotlib>=3.8'
 else
   BENCH_VENV=${BENCH_VENV:-$root/target/bench-venv-$profile}
-  step "Python: $BENCH_VENV with matplotlib and the binding (maturin develop, $profile)"
+  step "Python: $BENCH_VENV with matplotlib and the binding (a $profile wheel)"
   [ -x "$BENCH_VENV/bin/python" ] || python3 -m venv "$BENCH_VENV"
   "$BENCH_VENV/bin/pip" install --quiet --disable-pip-version-check 'maturin>=1.16,<2' 'matplotlib>=3.8'
-  (cd bindings-python && VIRTUAL_ENV=$BENCH_VENV "$BENCH_VENV/bin/maturin" develop --quiet "${cargo_flags[@]}")
+  # A wheel, not `maturin develop`: that puts the module into bindings-python/python/,
+  # where the test command's own debug build would replace it under a running benchmark.
+  wheels=$root/target/bench-wheels-$profile
+  rm -rf "$wheels"
+  (cd bindings-python && "$BENCH_VENV/bin/maturin" build --quiet "${cargo_flags[@]}" -o "$wheels")
+  "$BENCH_VENV/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheels"/*.whl
 fi
 export BENCH_VENV
 
