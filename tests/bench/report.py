@@ -260,6 +260,10 @@ def write(out_dir, meta, contenders, records):
         lines.append(f"- `{c['name']}` ({c.get('label', c['name'])}, {c['group']}): "
                      f"`{os.path.relpath(c['dir'], meta['root'])}/`")
         lines += [f"  - {k}: {v}" for k, v in notes.items()]
+    findings = os.path.join(meta["root"], "tests", "bench", "FINDINGS.md")
+    if os.path.exists(findings):
+        with open(findings, encoding="utf-8") as f:
+            lines += ["", f.read()]
     lines.append("")
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "RESULTS.md"), "w", encoding="utf-8") as f:
