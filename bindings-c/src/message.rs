@@ -50,6 +50,25 @@ unsafe fn update<S: FnOnce(Message) -> Message>(
     })
 }
 
+/// [`update`] for the setters that take one string argument, named `what`.
+///
+/// # Safety
+/// As [`update`]; `value` is NULL or a NUL-terminated string.
+unsafe fn update_str(
+    message: *mut oauthmail_message,
+    value: *const c_char,
+    what: &'static str,
+    apply: fn(Message, &str) -> Message,
+) -> *mut oauthmail_error {
+    // SAFETY: forwarded contract.
+    unsafe {
+        update(message, || {
+            let value = str_arg(value, what)?;
+            Ok(move |m: Message| apply(m, value))
+        })
+    }
+}
+
 /// Sets the From address (required).
 ///
 /// # Safety
@@ -60,12 +79,7 @@ pub unsafe extern "C" fn oauthmail_message_set_from(
     address: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe {
-        update(message, || {
-            let address = str_arg(address, "address")?;
-            Ok(move |m: Message| m.from(address))
-        })
-    }
+    unsafe { update_str(message, address, "address", |m, v| m.from(v)) }
 }
 
 /// Sets the Sender: the mailbox that sends on behalf of From (also the envelope sender).
@@ -78,12 +92,7 @@ pub unsafe extern "C" fn oauthmail_message_set_sender(
     address: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe {
-        update(message, || {
-            let address = str_arg(address, "address")?;
-            Ok(move |m: Message| m.sender(address))
-        })
-    }
+    unsafe { update_str(message, address, "address", |m, v| m.sender(v)) }
 }
 
 /// Adds a Reply-To address.
@@ -96,12 +105,7 @@ pub unsafe extern "C" fn oauthmail_message_add_reply_to(
     address: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe {
-        update(message, || {
-            let address = str_arg(address, "address")?;
-            Ok(move |m: Message| m.reply_to(address))
-        })
-    }
+    unsafe { update_str(message, address, "address", |m, v| m.reply_to(v)) }
 }
 
 /// Adds a To recipient.
@@ -114,12 +118,7 @@ pub unsafe extern "C" fn oauthmail_message_add_to(
     address: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe {
-        update(message, || {
-            let address = str_arg(address, "address")?;
-            Ok(move |m: Message| m.to(address))
-        })
-    }
+    unsafe { update_str(message, address, "address", |m, v| m.to(v)) }
 }
 
 /// Adds a Cc recipient.
@@ -132,12 +131,7 @@ pub unsafe extern "C" fn oauthmail_message_add_cc(
     address: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe {
-        update(message, || {
-            let address = str_arg(address, "address")?;
-            Ok(move |m: Message| m.cc(address))
-        })
-    }
+    unsafe { update_str(message, address, "address", |m, v| m.cc(v)) }
 }
 
 /// Adds a Bcc recipient (in the envelope, never in the headers).
@@ -150,12 +144,7 @@ pub unsafe extern "C" fn oauthmail_message_add_bcc(
     address: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe {
-        update(message, || {
-            let address = str_arg(address, "address")?;
-            Ok(move |m: Message| m.bcc(address))
-        })
-    }
+    unsafe { update_str(message, address, "address", |m, v| m.bcc(v)) }
 }
 
 /// Sets the subject (any UTF-8; encoded as RFC 2047 when needed).
@@ -168,12 +157,7 @@ pub unsafe extern "C" fn oauthmail_message_set_subject(
     subject: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe {
-        update(message, || {
-            let subject = str_arg(subject, "subject")?;
-            Ok(move |m: Message| m.subject(subject))
-        })
-    }
+    unsafe { update_str(message, subject, "subject", |m, v| m.subject(v)) }
 }
 
 /// Sets the plain-text body.
@@ -186,12 +170,7 @@ pub unsafe extern "C" fn oauthmail_message_set_text(
     body: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe {
-        update(message, || {
-            let body = str_arg(body, "body")?;
-            Ok(move |m: Message| m.text(body))
-        })
-    }
+    unsafe { update_str(message, body, "body", |m, v| m.text(v)) }
 }
 
 /// Sets the HTML body (with a text body too, the message is multipart/alternative).
@@ -204,12 +183,7 @@ pub unsafe extern "C" fn oauthmail_message_set_html(
     body: *const c_char,
 ) -> *mut oauthmail_error {
     // SAFETY: forwarded contract.
-    unsafe {
-        update(message, || {
-            let body = str_arg(body, "body")?;
-            Ok(move |m: Message| m.html(body))
-        })
-    }
+    unsafe { update_str(message, body, "body", |m, v| m.html(v)) }
 }
 
 /// Adds a header. Values with line breaks are refused when the message is sent (header injection).
