@@ -321,7 +321,7 @@ impl ImapClient {
             } else {
                 Command::new("LIST \"\" \"*\"")
             };
-            Ok(s.run(&cmd)?.iter().filter_map(|r| parse::folder(r)).collect())
+            s.decode_each(&cmd, parse::folder)
         })
     }
 
@@ -427,7 +427,7 @@ impl ImapClient {
         let folder = pages.folder.clone();
         let rows = self.call(Retry::Safe, |s, st| {
             select_known(s, st, &folder, false)?;
-            Ok(s.run(&cmd)?.iter().filter_map(|r| parse::summary(r)).collect::<Vec<_>>())
+            s.decode_each(&cmd, parse::summary)
         })?;
         let mut by_uid: HashMap<u32, MessageSummary> = rows.into_iter().map(|r| (r.uid, r)).collect();
         let page = want.iter().filter_map(|u| by_uid.remove(u)).collect();
@@ -635,7 +635,7 @@ fn select_current(s: &mut Session, st: &mut FolderState<'_>, write: bool) -> Res
 }
 
 fn search(s: &mut Session, cmd: &Command) -> Result<Vec<u32>> {
-    let mut uids: Vec<u32> = s.run(cmd)?.iter().filter_map(|r| parse::search(r)).flatten().collect();
+    let mut uids: Vec<u32> = s.decode_each(cmd, parse::search)?.into_iter().flatten().collect();
     uids.sort_unstable();
     uids.dedup();
     Ok(uids)

@@ -59,12 +59,16 @@ pub struct IdleEvents {
 /// imap-proto slices off one byte of the text). Found by fuzzing (`fuzz/corpus/imap_responses`).
 pub(crate) fn parsable(resp: &[u8]) -> &[u8] {
     let Some(open) = resp.iter().position(|&b| b == b'[') else { return resp };
-    let head = String::from_utf8_lossy(&resp[..open]).to_ascii_uppercase();
-    let status =
-        ["OK ", "NO ", "BAD ", "BYE ", "PREAUTH "].iter().any(|s| head.ends_with(s)) || head == "+ " || head == "+";
     let close = resp[open..].iter().position(|&b| b == b']').map(|i| open + i);
     let trips = close.and_then(|i| resp.get(i + 1)).is_some_and(|&b| b >= 0x80);
-    if status && trips { b"" } else { resp }
+    // Checked second: every listing row has a `[` (BODY[HEADER.FIELDS ...]) but no status word.
+    let head = &resp[..open];
+    let status = ["OK ", "NO ", "BAD ", "BYE ", "PREAUTH "]
+        .iter()
+        .any(|s| head.len() >= s.len() && head[head.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes()))
+        || head == b"+ "
+        || head == b"+";
+    if trips && status { b"" } else { resp }
 }
 
 pub(crate) fn folder(resp: &[u8]) -> Option<Folder> {

@@ -281,6 +281,23 @@ impl Session {
         self.exec(cmd, false).map(|(untagged, _)| untagged)
     }
 
+    /// Runs a command that changes nothing on the server and decodes each untagged
+    /// response as it arrives, so a long listing is decoded while the server is still
+    /// sending it instead of after the last byte.
+    pub(crate) fn decode_each<T>(
+        &mut self,
+        cmd: &Command,
+        mut decode: impl FnMut(&[u8]) -> Option<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        self.exec_with(cmd, true, &mut |s, first| {
+            let resp = s.finish_response(first)?;
+            out.extend(decode(&resp));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     /// Runs a command that changes state on the server (APPEND, COPY, MOVE, ...).
     pub(crate) fn run_mutating(&mut self, cmd: &Command) -> Result<(Vec<Vec<u8>>, Completion)> {
         self.exec(cmd, true)
