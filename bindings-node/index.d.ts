@@ -245,7 +245,10 @@ export declare class UsernamePasswordCredential {
   cachedToken(scopes?: string | Array<string> | undefined | null): AccessToken | null
 }
 
-/** An access token and its expiry, as `getToken` returns it. */
+/**
+ * An access token and its expiry, as `getToken` returns it, plus `claims` (decoded from
+ * `token` when read).
+ */
 export interface AccessToken {
   /** The bearer token. Do not log it. */
   token: string
@@ -253,8 +256,6 @@ export interface AccessToken {
   expiresOn: number
   /** Expiry in milliseconds since the Unix epoch (as `@azure/identity` reports it). */
   expiresOnTimestamp: number
-  /** The JWT claims, decoded without verifying the signature; absent when the token is not a JWT. */
-  claims?: Claims
 }
 
 /** A file to attach: `content` (bytes or text) or `path`, as in nodemailer. */
@@ -324,6 +325,12 @@ export interface ClientSecretCredentialOptions {
   /** Scopes used when `getToken` gets none (default: the authority's mail scope). */
   scopes?: Array<string>
 }
+
+/**
+ * The claims of a JWT access token, decoded without verifying the signature (to explain a
+ * refusal, never to trust it); `null` when `token` is not a JWT.
+ */
+export declare function decodeClaims(token: string): Claims | null
 
 export interface DeviceCodeCredentialOptions {
   tenantId: string

@@ -850,6 +850,7 @@ module.exports.RefreshTokenCredential = nativeBinding.RefreshTokenCredential
 module.exports.SmtpClient = nativeBinding.SmtpClient
 module.exports.StaticTokenCredential = nativeBinding.StaticTokenCredential
 module.exports.UsernamePasswordCredential = nativeBinding.UsernamePasswordCredential
+module.exports.decodeClaims = nativeBinding.decodeClaims
 module.exports.parseMessage = nativeBinding.parseMessage
 module.exports.setLogCallback = nativeBinding.setLogCallback
 module.exports.testingError = nativeBinding.testingError

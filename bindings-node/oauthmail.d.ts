@@ -2,6 +2,7 @@
 // the generated error table, and the JavaScript additions of oauthmail.js.
 import type {
   AuthorizationCodeCredential,
+  Claims,
   ClientCertificateCredential,
   ClientSecretCredential,
   DeviceCodeCredential,
@@ -27,6 +28,10 @@ export type TokenCredential =
   | StaticTokenCredential
 
 declare module './index' {
+  interface AccessToken {
+    /** The JWT claims, decoded from `token` when read (`decodeClaims`); `undefined` when the token is not a JWT. */
+    readonly claims?: Claims
+  }
   interface ImapClient {
     /** The listing of `folder` (default INBOX), fetched one batch at a time. */
     messages(folder?: string | null, options?: ListMessagesOptions | null): AsyncGenerator<MessageSummary, void, undefined>

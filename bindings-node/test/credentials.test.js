@@ -80,6 +80,10 @@ test('token_every_credential: certificate, password, refresh token, static token
   const s = await statik.getToken()
   assert.equal(s.token, alice.token)
   assert.equal(s.expiresOn, alice.claims.exp)
+  // `claims` is read from `token` on access, yet a plain enumerable property: spread and JSON keep it.
+  assert.deepEqual({ ...s }.claims, alice.claims)
+  assert.equal(JSON.parse(JSON.stringify(s)).claims.preferredUsername, fixture.alice)
+  assert.equal(new om.StaticTokenCredential({ token: 'opaque' }).cachedToken().claims, undefined)
 
   await assert.rejects(userCredential(kit, 'mfa@example.test', 'mfa-password').getToken(), {
     kind: 'Auth',
