@@ -321,7 +321,7 @@ impl ImapClient {
             } else {
                 Command::new("LIST \"\" \"*\"")
             };
-            s.decode_each(&cmd, parse::folder)
+            s.decode_each(&cmd, 0, parse::folder)
         })
     }
 
@@ -393,9 +393,13 @@ impl ImapClient {
         if options.batch_size == 0 {
             pages.batch_size = pages.uids.len().max(1);
         }
-        let mut out = Vec::with_capacity(pages.total());
+        let mut out = Vec::new();
         while let Some(batch) = self.next_page(&mut pages)? {
-            out.extend(batch);
+            if out.is_empty() {
+                out = batch; // one batch (the default): no copy
+            } else {
+                out.extend(batch);
+            }
         }
         Ok(out)
     }
@@ -425,14 +429,19 @@ impl ImapClient {
         let want = &pages.uids[pages.pos..end];
         let cmd = Command::new(format!("UID FETCH {} {}", uid_set(want)?, parse::SUMMARY_ITEMS));
         let folder = pages.folder.clone();
-        let rows = self.call(Retry::Safe, |s, st| {
+        let mut rows = self.call(Retry::Safe, |s, st| {
             select_known(s, st, &folder, false)?;
-            s.decode_each(&cmd, parse::summary)
+            s.decode_each(&cmd, want.len(), parse::summary)
         })?;
-        let mut by_uid: HashMap<u32, MessageSummary> = rows.into_iter().map(|r| (r.uid, r)).collect();
-        let page = want.iter().filter_map(|u| by_uid.remove(u)).collect();
+        // In `want`'s order (ascending, or descending for newest_first), once each: servers
+        // answer in mailbox order, so this sort finds the rows sorted already.
+        rows.sort_unstable_by_key(|r| r.uid);
+        rows.dedup_by_key(|r| r.uid);
+        if want.first() > want.last() {
+            rows.reverse();
+        }
         pages.pos = end;
-        Ok(Some(page))
+        Ok(Some(rows))
     }
 
     /// The listing as an iterator that fetches one batch at a time.
@@ -635,7 +644,7 @@ fn select_current(s: &mut Session, st: &mut FolderState<'_>, write: bool) -> Res
 }
 
 fn search(s: &mut Session, cmd: &Command) -> Result<Vec<u32>> {
-    let mut uids: Vec<u32> = s.decode_each(cmd, parse::search)?.into_iter().flatten().collect();
+    let mut uids: Vec<u32> = s.decode_each(cmd, 1, parse::search)?.into_iter().flatten().collect();
     uids.sort_unstable();
     uids.dedup();
     Ok(uids)

@@ -283,13 +283,14 @@ impl Session {
 
     /// Runs a command that changes nothing on the server and decodes each untagged
     /// response as it arrives, so a long listing is decoded while the server is still
-    /// sending it instead of after the last byte.
+    /// sending it instead of after the last byte. `expected` is how many results to make room for.
     pub(crate) fn decode_each<T>(
         &mut self,
         cmd: &Command,
+        expected: usize,
         mut decode: impl FnMut(&[u8]) -> Option<T>,
     ) -> Result<Vec<T>> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(expected);
         self.exec_with(cmd, true, &mut |s, first| {
             let resp = s.finish_response(first)?;
             out.extend(decode(&resp));

@@ -57,15 +57,34 @@ impl Stats {
 
 enum Stream {
     Plain(TcpStream),
-    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+    Tls(Box<StreamOwned<ClientConnection, BufferedTcp>>),
 }
 
 impl Stream {
     fn tcp(&self) -> &TcpStream {
         match self {
             Stream::Plain(s) => s,
-            Stream::Tls(s) => &s.sock,
+            Stream::Tls(s) => s.sock.0.get_ref(),
         }
+    }
+}
+
+/// The socket under TLS, read through a buffer: rustls reads at most 4 KiB at a time,
+/// which made a 10,000-message listing one `recv` per 4 KiB.
+struct BufferedTcp(io::BufReader<TcpStream>);
+
+impl Read for BufferedTcp {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl Write for BufferedTcp {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.get_mut().write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.get_mut().flush()
     }
 }
 
@@ -167,6 +186,7 @@ impl Transport {
             conn.complete_io(&mut tcp)
                 .map_err(|e| Error::io(format!("TLS handshake with {} failed", self.host), e).with_hint_if_tls())?;
         }
+        let tcp = BufferedTcp(io::BufReader::with_capacity(READ_CHUNK, tcp));
         self.stream = Stream::Tls(Box::new(StreamOwned::new(conn, tcp)));
         self.buf.clear();
         self.start = 0;
