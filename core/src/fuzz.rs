@@ -41,6 +41,8 @@ pub fn imap_responses(server_bytes: &[u8]) {
         crate::imap::parse::select_data(&mut info, line);
         let _ = crate::imap::parse::summary(line);
     }
+    // A listing row with its literal is one response: the whole input as one.
+    let _ = crate::imap::parse::summary(server_bytes);
 }
 
 /// A plain transport reading `server_bytes` from a one-shot loopback server.

@@ -1,10 +1,12 @@
 //! IMAP4rev1 client authenticating with XOAUTH2 or OAUTHBEARER.
 //!
 //! Our own protocol loop (so that we can use SASL-IR, stream literals, count
-//! round trips and survive a dropped session); imap-proto parses responses.
+//! round trips and survive a dropped session); imap-proto parses responses, except
+//! listing rows, which `fetch` reads in place.
 
 mod client;
 mod command;
+mod fetch;
 pub(crate) mod parse;
 pub(crate) mod response;
 mod session;

@@ -1,10 +1,11 @@
 //! Turning untagged responses into the library's types (imap-proto parses
 //! the syntax; this decides what it means).
 
-use imap_proto::{AttributeValue, BodyStructure, MailboxDatum, NameAttribute, Response, StatusAttribute};
+use imap_proto::{AttributeValue, MailboxDatum, NameAttribute, Response, StatusAttribute};
 use serde::Serialize;
 
 use super::command::{decode_mailbox, parse_internal_date};
+use super::fetch::{self, Value};
 use crate::summary::MessageSummary;
 
 /// The header fields a listing fetches (one literal per message).
@@ -61,7 +62,6 @@ pub(crate) fn parsable(resp: &[u8]) -> &[u8] {
     let Some(open) = resp.iter().position(|&b| b == b'[') else { return resp };
     let close = resp[open..].iter().position(|&b| b == b']').map(|i| open + i);
     let trips = close.and_then(|i| resp.get(i + 1)).is_some_and(|&b| b >= 0x80);
-    // Checked second: every listing row has a `[` (BODY[HEADER.FIELDS ...]) but no status word.
     let head = &resp[..open];
     let status = ["OK ", "NO ", "BAD ", "BYE ", "PREAUTH "]
         .iter()
@@ -154,24 +154,27 @@ pub(crate) fn select_data(info: &mut MailboxInfo, resp: &[u8]) {
 
 /// A listing row from one FETCH response.
 pub(crate) fn summary(resp: &[u8]) -> Option<MessageSummary> {
-    let Ok((_, Response::Fetch(_, attrs))) = Response::parse(parsable(resp)) else {
-        return None;
-    };
     let mut uid = None;
     let mut flags = Vec::new();
     let mut size = None;
     let mut internal = None;
     let mut attach = false;
     let mut headers: &[u8] = b"";
-    for a in &attrs {
-        match a {
-            AttributeValue::Uid(u) => uid = Some(*u),
-            AttributeValue::Flags(f) => flags = f.iter().map(|x| x.to_string()).collect(),
-            AttributeValue::Rfc822Size(n) => size = Some(u64::from(*n)),
-            AttributeValue::InternalDate(d) => internal = parse_internal_date(d),
-            AttributeValue::BodyStructure(b) => attach = has_attachments(b),
-            AttributeValue::BodySection { data: Some(d), .. } => headers = d,
-            _ => {}
+    let items = fetch::items(resp)?;
+    for (name, value) in &items {
+        let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
+        if is("UID") {
+            uid = value.number().and_then(|n| u32::try_from(n).ok());
+        } else if is("FLAGS") {
+            flags = value.list().unwrap_or_default().iter().filter_map(flag).collect();
+        } else if is("RFC822.SIZE") {
+            size = value.number();
+        } else if is("INTERNALDATE") {
+            internal = value.bytes().and_then(|d| parse_internal_date(&String::from_utf8_lossy(d)));
+        } else if is("BODYSTRUCTURE") {
+            attach = value.list().is_some_and(fetch::has_attachments);
+        } else if name.len() > 5 && name[..5].eq_ignore_ascii_case(b"BODY[") {
+            headers = value.bytes().unwrap_or_default();
         }
     }
     // Unsolicited FETCH (a flag change) carries no size: not a listing row.
@@ -182,6 +185,13 @@ pub(crate) fn summary(resp: &[u8]) -> Option<MessageSummary> {
     s.date = s.date.or(internal);
     s.has_attachments = attach;
     Some(s)
+}
+
+fn flag(v: &Value<'_>) -> Option<String> {
+    match v {
+        Value::Atom(a) => Some(String::from_utf8_lossy(a).into_owned()),
+        _ => None,
+    }
 }
 
 /// Flag updates and counts reported during IDLE.
@@ -207,30 +217,6 @@ pub(crate) fn idle_events(responses: &[Vec<u8>]) -> IdleEvents {
         }
     }
     ev
-}
-
-/// A part counts as an attachment when its disposition says so, or when it
-/// is a named non-text leaf (some mailers omit the disposition).
-fn has_attachments(b: &BodyStructure<'_>) -> bool {
-    match b {
-        BodyStructure::Multipart { bodies, .. } => bodies.iter().any(has_attachments),
-        BodyStructure::Message { common, .. }
-        | BodyStructure::Basic { common, .. }
-        | BodyStructure::Text { common, .. } => {
-            let disposition = common.disposition.as_ref();
-            if disposition.is_some_and(|d| d.ty.eq_ignore_ascii_case("attachment")) {
-                return true;
-            }
-            let named =
-                common.ty.params.as_ref().is_some_and(|p| p.iter().any(|(k, _)| k.eq_ignore_ascii_case("name")))
-                    || disposition
-                        .and_then(|d| d.params.as_ref())
-                        .is_some_and(|p| p.iter().any(|(k, _)| k.eq_ignore_ascii_case("filename")));
-            named
-                && !matches!(b, BodyStructure::Text { .. })
-                && disposition.is_none_or(|d| !d.ty.eq_ignore_ascii_case("inline"))
-        }
-    }
 }
 
 #[cfg(test)]
