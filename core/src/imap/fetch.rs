@@ -52,9 +52,12 @@ const MAX_DEPTH: usize = 64;
 pub(crate) fn items(resp: &[u8]) -> Option<Vec<(&[u8], Value<'_>)>> {
     let mut r = Reader { buf: resp, pos: 0, depth: 0 };
     r.expect(b"* ")?;
-    r.atom()?.iter().all(u8::is_ascii_digit).then_some(())?;
+    let number = r.atom()?;
     r.expect(b" ")?;
-    r.atom()?.eq_ignore_ascii_case(b"FETCH").then_some(())?;
+    let fetch = r.atom()?;
+    if !number.iter().all(u8::is_ascii_digit) || !fetch.eq_ignore_ascii_case(b"FETCH") {
+        return None;
+    }
     r.expect(b" (")?;
     let mut items = Vec::new();
     loop {
@@ -210,9 +213,15 @@ pub(crate) fn has_attachments(body: &[Value<'_>]) -> bool {
     named && !text && !kind.is_some_and(|k| k.is("inline"))
 }
 
-/// Whether a parameter list `("key" "value" ...)` has `key`.
+/// Whether a parameter list `("key" "value" ...)` has `key`, also in RFC 2231 form
+/// (`name*`, `name*0*`: Dovecot passes non-ASCII file names on that way).
 fn has_param(params: Option<&Value<'_>>, key: &str) -> bool {
-    params.and_then(Value::list).is_some_and(|p| p.iter().step_by(2).any(|k| k.is(key)))
+    let matches = |k: &[u8]| {
+        k.len() >= key.len()
+            && k[..key.len()].eq_ignore_ascii_case(key.as_bytes())
+            && (k.len() == key.len() || k[key.len()] == b'*')
+    };
+    params.and_then(Value::list).is_some_and(|p| p.iter().step_by(2).filter_map(Value::bytes).any(matches))
 }
 
 #[cfg(test)]
@@ -270,6 +279,8 @@ mod tests {
         let pdf = r#"("application" "pdf" ("name" "a.pdf") NIL NIL "base64" 100 NIL ("attachment" ("filename" "a.pdf")) NIL NIL)"#;
         let inline_png = r#"("image" "png" ("name" "logo.png") "<logo>" NIL "base64" 100 NIL ("inline" ("filename" "logo.png")) NIL NIL)"#;
         let named_no_disposition = r#"("application" "octet-stream" ("name" "x.bin") NIL NIL "base64" 10)"#;
+        let rfc2231_named = r#"("application" "pdf" ("name*" "UTF-8''%E6%8A%A5.pdf") NIL NIL "base64" 10)"#;
+        let namesake = r#"("application" "pdf" ("names" "x") NIL NIL "base64" 10)"#;
         let named_text = r#"("text" "plain" ("name" "notes.txt") NIL NIL "7bit" 10 1)"#;
         let text_attachment = r#"("text" "csv" NIL NIL NIL "7bit" 10 1 NIL ("attachment" NIL) NIL NIL)"#;
         let forwarded = r#"("message" "rfc822" NIL NIL NIL "7bit" 300 (NIL "Fwd" NIL NIL NIL NIL NIL NIL NIL NIL) ("text" "plain" NIL NIL NIL "7bit" 3 1) 10 NIL ("attachment" ("filename" "fwd.eml")) NIL NIL)"#;
@@ -277,6 +288,8 @@ mod tests {
         assert!(body(pdf));
         assert!(!body(inline_png));
         assert!(body(named_no_disposition));
+        assert!(body(rfc2231_named));
+        assert!(!body(namesake));
         assert!(!body(named_text));
         assert!(body(text_attachment));
         assert!(body(forwarded));
