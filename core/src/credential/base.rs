@@ -1,7 +1,8 @@
 //! What every credential has: an identity, a token endpoint, an HTTP client,
 //! a cache and default scopes; and for user sign-ins, a refresh token.
 
-use std::sync::Mutex;
+use std::borrow::Cow;
+use std::sync::{Mutex, OnceLock};
 use std::time::SystemTime;
 
 use super::AccessToken;
@@ -21,6 +22,9 @@ pub(crate) struct CredentialBase {
     pub http: HttpClient,
     cache: TokenCache,
     default_scopes: Vec<String>,
+    /// The cache key of the default scopes (and the user it is for), built once: building a
+    /// key (sorted scopes, lower-cased tenant and user) was most of a 400 ns cache hit.
+    default_key: OnceLock<(String, CacheKey)>,
 }
 
 impl std::fmt::Debug for CredentialBase {
@@ -68,6 +72,7 @@ impl CredentialBase {
             http: HttpClient::new(&options.tls, &options.http)?,
             cache: options.token_cache(),
             default_scopes,
+            default_key: OnceLock::new(),
         })
     }
 
@@ -98,7 +103,18 @@ impl CredentialBase {
 
     /// The cached token for `requested` if it is fresh, without I/O or waiting.
     pub fn cached(&self, requested: &[&str], user: &str) -> Option<AccessToken> {
-        self.cache.peek(&self.key(&self.scopes(requested).ok()?, user))
+        self.cache.peek(&*self.key_for(requested, user).ok()?)
+    }
+
+    fn key_for(&self, requested: &[&str], user: &str) -> Result<Cow<'_, CacheKey>> {
+        if requested.is_empty() {
+            let (for_user, key) =
+                self.default_key.get_or_init(|| (user.to_owned(), self.key(&self.default_scopes, user)));
+            if for_user == user {
+                return Ok(Cow::Borrowed(key));
+            }
+        }
+        Ok(Cow::Owned(self.key(&self.scopes(requested)?, user)))
     }
 
     fn key(&self, scopes: &[String], user: &str) -> CacheKey {
@@ -113,8 +129,8 @@ impl CredentialBase {
         force: bool,
         fetch: impl FnOnce(&[String]) -> Result<AccessToken>,
     ) -> Result<AccessToken> {
-        let scopes = self.scopes(requested)?;
-        self.cache.get_or_fetch(&self.key(&scopes, user), force, || fetch(&scopes))
+        let key = self.key_for(requested, user)?;
+        self.cache.get_or_fetch(&key, force, || fetch(&self.scopes(requested)?))
     }
 
     /// Posts a grant with `client_id` added.

@@ -112,7 +112,14 @@ impl TokenCache {
         fetch: impl FnOnce() -> Result<AccessToken>,
     ) -> Result<AccessToken> {
         let asked = SystemTime::now();
-        let slot = lock(&self.inner.slots).entry(key.clone()).or_default().clone();
+        let slot = {
+            let mut slots = lock(&self.inner.slots);
+            // The key is cloned only for a new slot: a hit allocates nothing.
+            match slots.get(key) {
+                Some(slot) => slot.clone(),
+                None => slots.entry(key.clone()).or_default().clone(),
+            }
+        };
         let mut state = lock(&slot);
         if let Some(e) = state.entry.as_ref() {
             let refreshed_meanwhile = e.obtained >= asked;
