@@ -8,9 +8,15 @@
 //! ever unwinds into the JVM and `fatal_error` is never called.
 
 use std::any::Any;
+use std::sync::OnceLock;
 
 use jni::errors::ErrorPolicy;
-use jni::objects::{JByteArray, JObjectArray, JString, JValue};
+use jni::ids::JMethodID;
+use jni::objects::{JByteArray, JClass, JObject, JObjectArray, JString, JValue};
+use jni::refs::Global;
+use jni::signature::MethodSignature;
+use jni::strings::JNIStr;
+use jni::sys::jvalue;
 use jni::{Env, EnvUnowned, jni_sig, jni_str};
 use oauthmail::Error;
 
@@ -212,6 +218,39 @@ pub(crate) fn string_array<'l>(
         env.delete_local_ref(s);
     }
     Ok(array)
+}
+
+/// A class and one of its constructors, looked up once: FindClass and GetMethodID
+/// cost more than building the small objects the binding returns (a cached token,
+/// a listing row).
+pub(crate) struct Constructor {
+    class: &'static JNIStr,
+    signature: MethodSignature<'static, 'static>,
+    ids: OnceLock<(Global<JClass<'static>>, JMethodID)>,
+}
+
+impl Constructor {
+    pub(crate) const fn new(class: &'static JNIStr, signature: MethodSignature<'static, 'static>) -> Self {
+        Constructor { class, signature, ids: OnceLock::new() }
+    }
+
+    /// A new object from `args`.
+    ///
+    /// # Safety
+    /// `args` must match the constructor's signature in number and types.
+    pub(crate) unsafe fn call<'l>(&self, env: &mut Env<'l>, args: &[jvalue]) -> jni::errors::Result<JObject<'l>> {
+        let (class, ctor) = match self.ids.get() {
+            Some(found) => found,
+            None => {
+                let class = env.find_class(self.class)?;
+                let ctor = env.get_method_id(&class, jni_str!("<init>"), &self.signature)?;
+                let class = env.new_global_ref(&class)?;
+                self.ids.get_or_init(|| (class, ctor))
+            }
+        };
+        // SAFETY: `ctor` is a constructor of `class`; the caller vouches for `args`.
+        unsafe { env.new_object_unchecked(class, *ctor, args) }
+    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,10 @@
 //! Credentials: one constructor per type, each returning a handle, and
 //! `getToken` for all of them.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use jni::ids::JMethodID;
 use jni::objects::{JByteArray, JClass, JObject, JObjectArray, JString, JValue};
-use jni::refs::Global;
 use jni::sys::{jboolean, jlong};
 use jni::{Env, EnvUnowned, jni_mangle, jni_sig, jni_str};
 use oauthmail::{
@@ -14,7 +12,9 @@ use oauthmail::{
     Secret, StaticTokenCredential, TokenCredential, UsernamePasswordCredential,
 };
 
-use crate::boundary::{Result, bytes_arg, opt_jstring, opt_str_arg, run, str_arg, str_array_arg, string_array};
+use crate::boundary::{
+    Constructor, Result, bytes_arg, opt_jstring, opt_str_arg, run, str_arg, str_array_arg, string_array,
+};
 use crate::handle::{Object, credential, new_handle};
 
 /// The settings every credential takes, as `Native` passes them (each may be null).
@@ -206,25 +206,17 @@ pub extern "system" fn static_token_credential<'l>(
     })
 }
 
-/// An `AccessToken` for Java.
-/// `dev.oauthmail.AccessToken` and its constructor, looked up once: a cached token
-/// takes a few hundred nanoseconds in core, less than FindClass alone.
-static ACCESS_TOKEN: OnceLock<(Global<JClass<'static>>, JMethodID)> = OnceLock::new();
+/// `dev.oauthmail.AccessToken(String, long)`: a cached token takes a few hundred nanoseconds
+/// in core, less than FindClass alone.
+static ACCESS_TOKEN: Constructor =
+    Constructor::new(jni_str!("dev/oauthmail/AccessToken"), jni_sig!("(Ljava/lang/String;J)V"));
 
+/// An `AccessToken` for Java.
 pub(crate) fn access_token<'l>(env: &mut Env<'l>, token: &AccessToken) -> Result<JObject<'l>> {
-    let (class, ctor) = match ACCESS_TOKEN.get() {
-        Some(found) => found,
-        None => {
-            let class = env.find_class(jni_str!("dev/oauthmail/AccessToken"))?;
-            let ctor = env.get_method_id(&class, jni_str!("<init>"), jni_sig!("(Ljava/lang/String;J)V"))?;
-            let class = env.new_global_ref(&class)?;
-            ACCESS_TOKEN.get_or_init(|| (class, ctor))
-        }
-    };
     let text = env.new_string(token.token().expose())?;
     let args = [JValue::from(&text).as_jni(), JValue::Long(token.expires_on_unix() as i64).as_jni()];
-    // SAFETY: `ctor` is `AccessToken(String, long)` of `class`, and `args` are a String and a long.
-    Ok(unsafe { env.new_object_unchecked(class, *ctor, &args) }?)
+    // SAFETY: the arguments are a String and a long.
+    Ok(unsafe { ACCESS_TOKEN.call(env, &args) }?)
 }
 
 #[jni_mangle("dev.oauthmail.Native")]
