@@ -59,7 +59,7 @@ pub(crate) fn items(resp: &[u8]) -> Option<Vec<(&[u8], Value<'_>)>> {
         return None;
     }
     r.expect(b" (")?;
-    let mut items = Vec::new();
+    let mut items = Vec::with_capacity(8); // a listing row has six
     loop {
         r.spaces();
         if r.peek()? == b')' {

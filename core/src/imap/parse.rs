@@ -8,8 +8,10 @@ use super::command::{decode_mailbox, parse_internal_date};
 use super::fetch::{self, Value};
 use crate::summary::MessageSummary;
 
-/// The header fields a listing fetches (one literal per message).
-pub(crate) const SUMMARY_ITEMS: &str = "(UID FLAGS RFC822.SIZE INTERNALDATE BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS (DATE SUBJECT FROM TO CC MESSAGE-ID CONTENT-TYPE)])";
+/// What a listing fetches: the header fields a summary shows (one literal per message);
+/// whether a message has attachments comes from BODYSTRUCTURE, so not Content-Type.
+pub(crate) const SUMMARY_ITEMS: &str =
+    "(UID FLAGS RFC822.SIZE INTERNALDATE BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS (DATE SUBJECT FROM TO CC MESSAGE-ID)])";
 
 /// A folder from LIST.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -215,13 +215,8 @@ impl Session {
 
     /// A whole response: one line plus every literal it announces.
     fn read_response(&mut self) -> Result<Vec<u8>> {
-        let mut out = self.read_line()?;
-        while let Some(n) = response::literal_len(&out) {
-            self.t.read_exact_vec(n, &mut out).inspect_err(|_| self.broken = true)?;
-            let more = self.read_line()?;
-            out.extend_from_slice(&more);
-        }
-        Ok(out)
+        let first = self.read_line()?;
+        self.finish_response(first)
     }
 
     fn read_line(&mut self) -> Result<Vec<u8>> {
@@ -318,8 +313,7 @@ impl Session {
     fn finish_response(&mut self, mut first: Vec<u8>) -> Result<Vec<u8>> {
         while let Some(n) = response::literal_len(&first) {
             self.t.read_exact_vec(n, &mut first).inspect_err(|_| self.broken = true)?;
-            let more = self.read_line()?;
-            first.extend_from_slice(&more);
+            self.t.read_line_into(&mut first).inspect_err(|_| self.broken = true)?;
         }
         Ok(first)
     }

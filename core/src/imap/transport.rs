@@ -115,8 +115,10 @@ impl Write for Stream {
 pub(crate) struct Transport {
     stream: Stream,
     host: String,
+    /// Received bytes not read yet are `buf[start..end]`; `buf` past `end` is room for the next read.
     buf: Vec<u8>,
     start: usize,
+    end: usize,
     timeout: Duration,
     /// Set by a write, cleared by the next read: that read is a round trip.
     awaiting: bool,
@@ -159,6 +161,7 @@ impl Transport {
             host: host.to_owned(),
             buf: Vec::new(),
             start: 0,
+            end: 0,
             timeout,
             awaiting: false,
             stats,
@@ -171,7 +174,7 @@ impl Transport {
 
     /// Wraps the plain connection in TLS (after STARTTLS/STLS, or at once).
     pub(crate) fn start_tls(mut self, trust: &TlsTrust) -> Result<Transport> {
-        if self.start < self.buf.len() {
+        if self.start < self.end {
             // Bytes after the STARTTLS reply would be plaintext injected before TLS.
             return Err(Error::protocol("the server sent data before the TLS handshake").with_kind(ErrorKind::Tls));
         }
@@ -188,8 +191,8 @@ impl Transport {
         }
         let tcp = BufferedTcp(io::BufReader::with_capacity(READ_CHUNK, tcp));
         self.stream = Stream::Tls(Box::new(StreamOwned::new(conn, tcp)));
-        self.buf.clear();
         self.start = 0;
+        self.end = 0;
         Ok(self)
     }
 
@@ -216,23 +219,22 @@ impl Transport {
             self.awaiting = false;
             self.stats.round_trips.fetch_add(1, Ordering::Relaxed);
         }
-        if self.start > 0 && self.start == self.buf.len() {
-            self.buf.clear();
-            self.start = 0;
+        if self.start == self.end {
+            (self.start, self.end) = (0, 0);
         } else if self.start > READ_CHUNK {
-            self.buf.drain(..self.start);
-            self.start = 0;
+            self.buf.copy_within(self.start..self.end, 0);
+            (self.start, self.end) = (0, self.end - self.start);
         }
-        let old = self.buf.len();
-        self.buf.resize(old + READ_CHUNK, 0);
-        let res = self.stream.read(&mut self.buf[old..]);
-        match res {
+        // Zero-filled once when the buffer grows, not at every read.
+        if self.buf.len() < self.end + READ_CHUNK {
+            self.buf.resize(self.end + READ_CHUNK, 0);
+        }
+        match self.stream.read(&mut self.buf[self.end..]) {
             Ok(n) => {
-                self.buf.truncate(old + n);
+                self.end += n;
                 Ok(n > 0)
             }
             Err(e) => {
-                self.buf.truncate(old);
                 if e.kind() == io::ErrorKind::UnexpectedEof {
                     return Ok(false);
                 }
@@ -247,17 +249,24 @@ impl Transport {
 
     /// One line including its CRLF (a bare LF is accepted too).
     pub(crate) fn read_line(&mut self) -> Result<Vec<u8>> {
+        let mut line = Vec::new();
+        self.read_line_into(&mut line)?;
+        Ok(line)
+    }
+
+    /// Appends one line, with its CRLF, to `out`.
+    pub(crate) fn read_line_into(&mut self, out: &mut Vec<u8>) -> Result<()> {
         // Scanned bytes are counted from `start`, which `fill` may move.
         let mut scanned = 0;
         loop {
             let from = self.start + scanned;
-            if let Some(i) = self.buf[from..].iter().position(|&b| b == b'\n') {
+            if let Some(i) = self.buf[from..self.end].iter().position(|&b| b == b'\n') {
                 let end = from + i + 1;
-                let line = self.buf[self.start..end].to_vec();
+                out.extend_from_slice(&self.buf[self.start..end]);
                 self.start = end;
-                return Ok(line);
+                return Ok(());
             }
-            scanned = self.buf.len() - self.start;
+            scanned = self.end - self.start;
             if scanned > MAX_LINE {
                 return Err(Error::protocol(format!("{} sent a line longer than {MAX_LINE} bytes", self.host)));
             }
@@ -270,10 +279,10 @@ impl Transport {
     /// Copies exactly `n` bytes to `out`, holding at most one read chunk.
     pub(crate) fn read_exact_to(&mut self, mut n: u64, out: &mut dyn Write) -> Result<()> {
         while n > 0 {
-            if self.start == self.buf.len() && !self.fill()? {
+            if self.start == self.end && !self.fill()? {
                 return Err(self.closed());
             }
-            let avail = (self.buf.len() - self.start).min(usize::try_from(n).unwrap_or(usize::MAX));
+            let avail = (self.end - self.start).min(usize::try_from(n).unwrap_or(usize::MAX));
             out.write_all(&self.buf[self.start..self.start + avail])
                 .map_err(|e| Error::io("cannot write the message to its destination", e))?;
             self.start += avail;
@@ -286,19 +295,19 @@ impl Transport {
         if n > MAX_IN_MEMORY {
             return Err(too_big(n));
         }
-        into.reserve(n);
+        into.reserve(n + 64); // and room for the rest of the line after an IMAP literal
         self.read_exact_to(n as u64, into)
     }
 
     /// Bytes received but not read yet.
     pub(crate) fn pending(&self) -> &[u8] {
-        &self.buf[self.start..]
+        &self.buf[self.start..self.end]
     }
 
     /// Whether the server has hung up or sent something unasked, without
     /// blocking: `Ok(true)` means the connection is gone.
     pub(crate) fn peer_closed(&mut self) -> Result<bool> {
-        if self.start < self.buf.len() {
+        if self.start < self.end {
             return Ok(false);
         }
         let tcp = self.stream.tcp();

@@ -69,7 +69,7 @@ fn imap_login(c: &Config) -> Result<Conn, BoxError> {
 }
 
 const SUMMARY_ITEMS: &str = "(UID FLAGS RFC822.SIZE INTERNALDATE BODYSTRUCTURE \
-    BODY.PEEK[HEADER.FIELDS (DATE SUBJECT FROM TO CC MESSAGE-ID CONTENT-TYPE)])";
+    BODY.PEEK[HEADER.FIELDS (DATE SUBJECT FROM TO CC MESSAGE-ID)])";
 
 fn is_fetch(response: &[u8]) -> bool {
     response.starts_with(b"* ") && response.windows(7).any(|w| w == b" FETCH ")
