@@ -21,6 +21,8 @@ export const {
   GraphMessagePages,
   MessagePages,
   parseMessage,
+  decodeClaims,
+  setLogCallback,
   ErrorKind,
   errorKindNumbers,
   isOAuthMailError,

@@ -2,6 +2,7 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
+import * as esm from 'oauthmail'
 import oauthmail, { ClientSecretCredential, Provider, SmtpClient, ErrorKind, isOAuthMailError, nodemailerAuth } from 'oauthmail'
 
 test('named and default ESM imports are the CommonJS objects', () => {
@@ -16,4 +17,10 @@ test('named and default ESM imports are the CommonJS objects', () => {
   assert.equal(p.mailScope, 'https://outlook.office365.com/.default')
   assert.equal(Provider.byName('gmail').imap.host, 'imap.gmail.com')
   assert.throws(() => Provider.byName('nope'), { kind: 'Config' })
+})
+
+test('every export of the CommonJS entry is a named ESM export', () => {
+  const cjs = createRequire(import.meta.url)('oauthmail')
+  // `__napiBindingTarget` is the napi-rs loader's own note, not API.
+  for (const name of Object.keys(cjs).filter((n) => !n.startsWith('__'))) assert.equal(esm[name], cjs[name], name)
 })
