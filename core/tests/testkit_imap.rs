@@ -237,3 +237,34 @@ fn refused_tokens_are_auth_errors() {
     let imap = ImapClient::new(config(&kit, ALICE), Arc::new(StaticTokenCredential::new(bobs, None))).unwrap();
     assert_eq!(imap.connect().unwrap_err().kind(), ErrorKind::Auth);
 }
+
+#[test]
+fn the_first_token_is_fetched_while_connecting_unless_a_person_must_sign_in() {
+    // A wrong secret: the token request fails, after the IMAP connection was opened
+    // beside it (the login waits for the slower of the two); the token's error is reported.
+    let kit = start_kit();
+    let imap =
+        ImapClient::new(config(&kit, ALICE), app_credential(&kit, fixture::CONFIDENTIAL_APP_ID, "wrong")).unwrap();
+    let err = imap.status(INBOX).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
+    assert_eq!((kit.imap_stats().connections, kit.imap_stats().auth_attempts), (1, 0));
+
+    // A device code sign-in asks a person: the token comes first, so a declined sign-in
+    // opens no connection.
+    kit.reset_imap_stats();
+    kit.set_device_auto_approve(None);
+    let kit = Arc::new(kit);
+    let k = kit.clone();
+    let credential = oauthmail::DeviceCodeCredential::new(
+        fixture::TENANT_ID,
+        fixture::PUBLIC_APP_ID,
+        move |_: &oauthmail::credential::DeviceCodeInfo| {
+            k.deny_device_code();
+        },
+        options(&kit),
+    )
+    .unwrap();
+    let imap = ImapClient::new(config(&kit, ALICE), Arc::new(credential)).unwrap();
+    assert_eq!(imap.status(INBOX).unwrap_err().code(), Some("access_denied"));
+    assert_eq!(kit.imap_stats().connections, 0);
+}

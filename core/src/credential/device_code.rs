@@ -179,4 +179,8 @@ impl TokenCredential for DeviceCodeCredential {
     fn default_scopes(&self) -> Vec<String> {
         self.base.default_scopes()
     }
+
+    fn may_prompt(&self) -> bool {
+        true
+    }
 }

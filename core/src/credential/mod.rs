@@ -51,4 +51,39 @@ pub trait TokenCredential: Send + Sync + std::fmt::Debug {
 
     /// The scopes used when none are given.
     fn default_scopes(&self) -> Vec<String>;
+
+    /// Whether getting a token may wait for a person (a device code sign-in). Clients then
+    /// get the token before connecting, not while connecting, so that nobody is asked to
+    /// sign in for a server that cannot be reached.
+    fn may_prompt(&self) -> bool {
+        false
+    }
+}
+
+/// `connect()`, and a token for `scopes` fetched meanwhile on another thread when none is
+/// cached: a first login waits for the slower of the two, not for both (the identity
+/// platform and the mail server each take a few round trips). For IMAP and POP3, whose
+/// first command is what a reader waits for; SMTP gets its token first, so that a failed
+/// token opens no submission connection.
+pub(crate) fn connect_with_token<S>(
+    credential: &dyn TokenCredential,
+    scopes: &[&str],
+    fresh: bool,
+    connect: impl FnOnce() -> Result<S>,
+) -> Result<(S, AccessToken)> {
+    let get = || if fresh { credential.get_fresh_token(scopes) } else { credential.get_token(scopes) };
+    if (!fresh && credential.cached_token(scopes).is_some()) || credential.may_prompt() {
+        let token = get()?;
+        return Ok((connect()?, token));
+    }
+    std::thread::scope(|scope| {
+        let token = std::thread::Builder::new().name("oauthmail-token".into()).spawn_scoped(scope, get);
+        let session = connect();
+        let token = match token {
+            Ok(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => get(), // no thread to be had: one after the other
+        };
+        // An unreachable server is the error to report, whatever the token did.
+        Ok((session?, token?))
+    })
 }

@@ -11,6 +11,7 @@ use super::command::{Command, SearchQuery, flag_list, imap_datetime, uid_set};
 use super::parse::{self, Folder, FolderStatus, IdleEvents, MailboxInfo};
 use super::session::{AuthFailure, Endpoint, Selected, Session, Sink};
 use super::transport::{Stats, StatsSnapshot};
+use crate::credential::connect_with_token;
 use crate::mime::ParsedMessage;
 use crate::sasl::Mechanism;
 use crate::summary::MessageSummary;
@@ -237,10 +238,9 @@ impl ImapClient {
     fn open(&self, fresh: bool) -> Result<Session> {
         let c = &self.config;
         let ep = Endpoint { host: &c.host, port: c.port, security: c.security(), trust: &c.ca, timeout: c.timeout };
-        let mut session = Session::connect(&ep, self.stats.clone())?;
         let scopes: Vec<&str> = c.scopes.iter().map(String::as_str).collect();
-        let token =
-            if fresh { self.credential.get_fresh_token(&scopes)? } else { self.credential.get_token(&scopes)? };
+        let (mut session, token) =
+            connect_with_token(&*self.credential, &scopes, fresh, || Session::connect(&ep, self.stats.clone()))?;
         match session.authenticate(&c.username, token.token(), c.mechanism) {
             Ok(()) => {}
             Err(AuthFailure::Other(e)) => return Err(e),

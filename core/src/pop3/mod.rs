@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use session::{AuthFailure, Endpoint, Session};
 
+use crate::credential::connect_with_token;
 use crate::imap::StatsSnapshot;
 use crate::imap::transport::Stats;
 use crate::sasl::Mechanism;
@@ -132,9 +133,9 @@ impl Pop3Client {
         let c = &self.config;
         let security = c.security.unwrap_or_else(|| Security::default_for_port(c.port));
         let ep = Endpoint { host: &c.host, port: c.port, security, trust: &c.ca, timeout: c.timeout };
-        let mut s = Session::connect(&ep, self.stats.clone())?;
         let scopes: Vec<&str> = c.scopes.iter().map(String::as_str).collect();
-        let token = self.credential.get_token(&scopes)?;
+        let (mut s, token) =
+            connect_with_token(&*self.credential, &scopes, false, || Session::connect(&ep, self.stats.clone()))?;
         match s.authenticate(&c.username, token.token(), c.mechanism, c.initial_response) {
             Ok(()) => {}
             Err(AuthFailure::Other(e)) => return Err(e),
