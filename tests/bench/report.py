@@ -42,7 +42,9 @@ def machine(root):
     mem_kb = next(int(line.split()[1]) for line in open("/proc/meminfo", encoding="utf-8")
                   if line.startswith("MemTotal"))
     commit = _sh(["git", "-C", root, "rev-parse", "--short", "HEAD"])
-    if _sh(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"]):
+    # The results of an earlier run are not changes to what is measured.
+    results = [":(exclude)tests/bench/RESULTS.md", ":(exclude)tests/bench/results.png"]
+    if _sh(["git", "-C", root, "status", "--porcelain", "--untracked-files=no", "--", ".", *results]):
         commit += " (with uncommitted changes)"
     tools = [
         ("", _sh(["rustc", "--version"])),
