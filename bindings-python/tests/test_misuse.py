@@ -58,6 +58,10 @@ def test_wrong_types_are_type_errors_naming_the_argument() -> None:
         raises(TypeError, call, argument)
 
 
+def test_an_empty_token_is_refused_at_once() -> None:
+    raises(oauthmail.ConfigError, lambda: oauthmail.StaticTokenCredential(""), "token", "empty")
+
+
 def test_invalid_values_are_clear_errors() -> None:
     credential = oauthmail.StaticTokenCredential("t")
     imap = oauthmail.ImapClient(host="127.0.0.1", port=1, username=ALICE, credential=credential)
