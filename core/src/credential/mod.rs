@@ -71,8 +71,11 @@ pub(crate) fn connect_with_token<S>(
     fresh: bool,
     connect: impl FnOnce() -> Result<S>,
 ) -> Result<(S, AccessToken)> {
+    if let Some(token) = (!fresh).then(|| credential.cached_token(scopes)).flatten() {
+        return Ok((connect()?, token));
+    }
     let get = || if fresh { credential.get_fresh_token(scopes) } else { credential.get_token(scopes) };
-    if (!fresh && credential.cached_token(scopes).is_some()) || credential.may_prompt() {
+    if credential.may_prompt() {
         let token = get()?;
         return Ok((connect()?, token));
     }
