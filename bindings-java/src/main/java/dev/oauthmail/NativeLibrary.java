@@ -64,8 +64,8 @@ final class NativeLibrary {
                 throw new IOException(e);
             }
         }
-        URLConnection connection = url.openConnection();
-        if (cacheRoot != null && connection instanceof JarURLConnection) {
+        URLConnection connection = cacheRoot == null ? null : url.openConnection();
+        if (connection instanceof JarURLConnection) {
             JarEntry entry = ((JarURLConnection) connection).getJarEntry();
             try {
                 return cached(url, entry, cacheRoot.resolve(Long.toHexString(entry.getCrc()) + "-" + entry.getSize()),
