@@ -279,11 +279,8 @@ pub unsafe extern "C" fn oauthmail_static_token_credential_new(
         out_arg(out, "out")?;
         // SAFETY: valid or NULL per the contract.
         let token = unsafe { str_arg(token, "token") }?;
-        if token.is_empty() {
-            return Err(Error::config("`token` is empty"));
-        }
         let expires = (expires_on_unix != 0).then(|| SystemTime::UNIX_EPOCH + Duration::from_secs(expires_on_unix));
-        let c = StaticTokenCredential::new(Secret::new(token), expires);
+        let c = StaticTokenCredential::new(Secret::new(token), expires)?;
         // SAFETY: checked above.
         unsafe { put(out, oauthmail_credential::new(Arc::new(c))) };
         Ok(())

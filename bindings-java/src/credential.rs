@@ -8,7 +8,7 @@ use jni::objects::{JByteArray, JClass, JObject, JObjectArray, JString, JValue};
 use jni::sys::{jboolean, jlong};
 use jni::{Env, EnvUnowned, jni_mangle, jni_sig, jni_str};
 use oauthmail::{
-    AccessToken, ClientCertificateCredential, ClientSecretCredential, CredentialOptions, Error, RefreshTokenCredential,
+    AccessToken, ClientCertificateCredential, ClientSecretCredential, CredentialOptions, RefreshTokenCredential,
     Secret, StaticTokenCredential, TokenCredential, UsernamePasswordCredential,
 };
 
@@ -195,14 +195,11 @@ pub extern "system" fn static_token_credential<'l>(
 ) -> jlong {
     run(&mut env, |env| {
         let token = str_arg(env, &token, "token")?;
-        if token.is_empty() {
-            return Err(Error::config("`token` is empty").into());
-        }
         let expires = u64::try_from(expires_on_unix)
             .ok()
             .filter(|&s| s > 0)
             .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s));
-        Ok(credential_handle(Arc::new(StaticTokenCredential::new(Secret::new(token), expires))))
+        Ok(credential_handle(Arc::new(StaticTokenCredential::new(Secret::new(token), expires)?)))
     })
 }
 

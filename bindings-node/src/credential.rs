@@ -373,9 +373,6 @@ impl StaticTokenCredential {
     #[napi(constructor)]
     pub fn new(env: Env, options: StaticTokenCredentialOptions) -> napi::Result<Self> {
         sync(&env, || {
-            if options.token.is_empty() {
-                return Err(oauthmail::Error::config("the token is empty"));
-            }
             let expires = match options.expires_on {
                 Some(secs) if secs.is_finite() && secs >= 0.0 => {
                     Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs_f64(secs))
@@ -383,7 +380,9 @@ impl StaticTokenCredential {
                 Some(_) => return Err(oauthmail::Error::config("expiresOn must be seconds since the Unix epoch")),
                 None => None,
             };
-            Ok(StaticTokenCredential { inner: Arc::new(oauthmail::StaticTokenCredential::new(options.token, expires)) })
+            Ok(StaticTokenCredential {
+                inner: Arc::new(oauthmail::StaticTokenCredential::new(options.token, expires)?),
+            })
         })
     }
 }

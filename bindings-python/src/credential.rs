@@ -253,12 +253,9 @@ impl StaticTokenCredential {
     #[new]
     #[pyo3(signature = (token, expires_on=None))]
     fn new(py: Python<'_>, token: String, expires_on: Option<&Bound<'_, PyAny>>) -> PyResult<PyClassInitializer<Self>> {
-        if token.is_empty() {
-            // As in C, Node and Java: an empty bearer token would only fail later, at the server.
-            return Err(oauthmail::Error::config("the token is empty")).py_err(py);
-        }
         let expires_on: Option<SystemTime> = expires_on.map(system_time_arg).transpose()?;
-        Ok(subclass(StaticTokenCredential, Arc::new(CoreStatic::new(Secret::new(token), expires_on))))
+        let credential = CoreStatic::new(Secret::new(token), expires_on).py_err(py)?;
+        Ok(subclass(StaticTokenCredential, Arc::new(credential)))
     }
 }
 

@@ -38,7 +38,7 @@ fn sasl(c: &mut Criterion) {
 
 fn token_cache_hit(c: &mut Criterion) {
     let mut g = c.benchmark_group("token_cache_hit");
-    let fixed = StaticTokenCredential::new(jwt_sized_token(), None);
+    let fixed = StaticTokenCredential::new(jwt_sized_token(), None).unwrap();
     g.bench_function("StaticTokenCredential", |b| b.iter(|| fixed.get_token(black_box(&[]))));
 
     // A real credential: the first call fetches from the test kit, every later one is a hit.
@@ -106,7 +106,7 @@ fn imap_listing(c: &mut Criterion) {
     config.security = Some(Security::Tls);
     config.ca = ca;
     config.timeout = Duration::from_secs(30);
-    let imap = ImapClient::new(config, Arc::new(StaticTokenCredential::new(token, None))).expect("the client");
+    let imap = ImapClient::new(config, Arc::new(StaticTokenCredential::new(token, None).unwrap())).expect("the client");
     let options = ListOptions { batch_size: COUNT, ..ListOptions::default() };
 
     let mut g = c.benchmark_group("imap");

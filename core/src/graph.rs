@@ -428,7 +428,7 @@ mod tests {
 
     #[test]
     fn send_url_escapes_the_mailbox_and_config_is_checked() {
-        let cred: Arc<dyn TokenCredential> = Arc::new(crate::StaticTokenCredential::new("t", None));
+        let cred: Arc<dyn TokenCredential> = Arc::new(crate::StaticTokenCredential::new("t", None).unwrap());
         let mut cfg = GraphConfig::new("a+b@example.test");
         cfg.base_url = "https://127.0.0.1:8443/v1.0/".into();
         let c = GraphMailClient::new(cfg, cred.clone()).unwrap();

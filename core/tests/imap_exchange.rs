@@ -162,7 +162,7 @@ fn client(port: u16, ca: &str, credential: Arc<dyn TokenCredential>) -> ImapClie
 }
 
 fn token(t: &str) -> Arc<dyn TokenCredential> {
-    Arc::new(StaticTokenCredential::new(t, Some(SystemTime::now() + Duration::from_secs(3600))))
+    Arc::new(StaticTokenCredential::new(t, Some(SystemTime::now() + Duration::from_secs(3600))).unwrap())
 }
 
 /// Counts fresh-token requests and hands out numbered tokens.

@@ -260,7 +260,7 @@ fn expired_token_is_refreshed_once_then_bad_tokens_fail_clearly() {
         let mut cfg = config(&stack, &user, true);
         cfg.mechanism = Some(mech);
         let token = stack.mint(&user, &["--bad-signature"]);
-        let c = ImapClient::new(cfg, Arc::new(StaticTokenCredential::new(token.clone(), None))).unwrap();
+        let c = ImapClient::new(cfg, Arc::new(StaticTokenCredential::new(token.clone(), None).unwrap())).unwrap();
         let e = c.status("INBOX").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
         assert!(e.to_string().contains(mech.name()) && e.hint().is_some(), "{e}");

@@ -161,13 +161,13 @@ fn pop3_refreshes_an_expired_token_and_reports_bad_ones() {
         let mut cfg = pop3_config(&stack, &carol, true);
         cfg.mechanism = Some(mech);
         let token = stack.mint(&carol, &["--expired"]);
-        let c = Pop3Client::new(cfg, Arc::new(StaticTokenCredential::new(token.clone(), None))).unwrap();
+        let c = Pop3Client::new(cfg, Arc::new(StaticTokenCredential::new(token.clone(), None).unwrap())).unwrap();
         // The static credential knows the token expired and says so before connecting.
         assert_eq!(c.stat().unwrap_err().kind(), ErrorKind::Auth);
         let mut cfg = pop3_config(&stack, &carol, true);
         cfg.mechanism = Some(mech);
         let wrong = stack.mint(&stack.user("bob"), &[]);
-        let c = Pop3Client::new(cfg, Arc::new(StaticTokenCredential::new(wrong.clone(), None))).unwrap();
+        let c = Pop3Client::new(cfg, Arc::new(StaticTokenCredential::new(wrong.clone(), None).unwrap())).unwrap();
         let e = c.stat().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
         assert!(e.to_string().contains(mech.name()) && !e.to_string().contains(&wrong), "{e}");

@@ -194,7 +194,7 @@ fn no_token_or_secret_in_trace_logs_of_mail_flows() {
     ] {
         let token = kit.issue_token(&request);
         watch.secret_with_sasl(&token);
-        let refused: Arc<dyn TokenCredential> = Arc::new(StaticTokenCredential::new(token, None));
+        let refused: Arc<dyn TokenCredential> = Arc::new(StaticTokenCredential::new(token, None).unwrap());
         watch.keep(smtp(&kit, refused.clone(), false, Mechanism::Xoauth2).send(&mail("refused")));
         watch.keep(imap(&kit, refused.clone(), Mechanism::OAuthBearer).connect());
         watch.keep(pop3(&kit, refused.clone(), Mechanism::Xoauth2).stat());

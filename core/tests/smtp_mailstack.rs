@@ -223,7 +223,8 @@ fn other_auth_failures_are_errors_without_a_refresh() {
     assert_eq!(cred.fresh_requests.load(Ordering::SeqCst), 0);
 
     // An expired static token fails before connecting, with a clear hint.
-    let expired: Arc<dyn TokenCredential> = Arc::new(StaticTokenCredential::new(s.mint("alice", &["--expired"]), None));
+    let expired: Arc<dyn TokenCredential> =
+        Arc::new(StaticTokenCredential::new(s.mint("alice", &["--expired"]), None).unwrap());
     let client = SmtpClient::new(s.smtp_config("alice"), expired).unwrap();
     let e = client.send(&Message::new().from(s.user("alice")).to(s.user("bob")).text("x")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Auth);

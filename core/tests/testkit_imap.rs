@@ -220,7 +220,7 @@ fn refused_tokens_are_auth_errors() {
     let kit = start_kit();
     // A delegated token without IMAP.AccessAsUser.All: only the server can tell.
     let smtp_only = kit.issue_token(&TokenRequest::user(ALICE, &["SMTP.Send"]));
-    let static_cred: Arc<dyn TokenCredential> = Arc::new(StaticTokenCredential::new(smtp_only, None));
+    let static_cred: Arc<dyn TokenCredential> = Arc::new(StaticTokenCredential::new(smtp_only, None).unwrap());
     let imap = ImapClient::new(config(&kit, ALICE), static_cred).unwrap();
     let err = imap.connect().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
@@ -234,7 +234,7 @@ fn refused_tokens_are_auth_errors() {
 
     // A delegated token for someone else's mailbox.
     let bobs = kit.issue_token(&TokenRequest::user(BOB, &["IMAP.AccessAsUser.All"]));
-    let imap = ImapClient::new(config(&kit, ALICE), Arc::new(StaticTokenCredential::new(bobs, None))).unwrap();
+    let imap = ImapClient::new(config(&kit, ALICE), Arc::new(StaticTokenCredential::new(bobs, None).unwrap())).unwrap();
     assert_eq!(imap.connect().unwrap_err().kind(), ErrorKind::Auth);
 }
 

@@ -105,7 +105,7 @@ fn not_connected_and_refused_tokens() {
 
     // A Graph token: the client cannot tell, the server refuses it.
     let graph = kit.issue_token(&TokenRequest::app(&["Mail.Send"]).audience(fixture::GRAPH_RESOURCE));
-    let pop = Pop3Client::new(config(&kit), Arc::new(StaticTokenCredential::new(graph, None))).unwrap();
+    let pop = Pop3Client::new(config(&kit), Arc::new(StaticTokenCredential::new(graph, None).unwrap())).unwrap();
     let err = pop.stat().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
     let log = kit.pop3_stats().auth_log;

@@ -25,7 +25,7 @@ const ALICE: &str = fixture::ALICE;
 /// A real token of the kit, so a leak would be a usable credential (and recognisable).
 fn token(kit: &TestKit) -> (String, Arc<dyn TokenCredential>) {
     let token = kit.issue_token(&TokenRequest::app(&["SMTP.SendAsApp", "IMAP.AccessAsApp", "POP.AccessAsApp"]));
-    (token.clone(), Arc::new(StaticTokenCredential::new(token, None)))
+    (token.clone(), Arc::new(StaticTokenCredential::new(token, None).unwrap()))
 }
 
 /// Runs one client call of `protocol` against `port` and returns its error.
@@ -201,7 +201,7 @@ fn servers_offering_only_tls_1_0_or_1_1_are_refused() {
     std::fs::write(&key_path, key.serialize_pem()).unwrap();
     let ca = TlsTrust::with_pem(ca_cert.pem().as_bytes()).unwrap();
     let secret = "eyJold-tls-token-must-not-leave";
-    let cred: Arc<dyn TokenCredential> = Arc::new(StaticTokenCredential::new(secret, None));
+    let cred: Arc<dyn TokenCredential> = Arc::new(StaticTokenCredential::new(secret, None).unwrap());
 
     for flag in ["-tls1", "-tls1_1"] {
         let Some(server) = OldTlsServer::start(flag, &cert_path, &key_path) else {

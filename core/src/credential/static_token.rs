@@ -14,8 +14,12 @@ pub struct StaticTokenCredential {
 
 impl StaticTokenCredential {
     /// `expires_on` defaults to the token's `exp` claim when it is a JWT, else one hour from now.
-    pub fn new(token: impl Into<Secret>, expires_on: Option<SystemTime>) -> Self {
+    /// An empty token is a `Config` error at once rather than a refusal at the server.
+    pub fn new(token: impl Into<Secret>, expires_on: Option<SystemTime>) -> Result<Self> {
         let token: Secret = token.into();
+        if token.expose().is_empty() {
+            return Err(Error::config("the token is empty"));
+        }
         let expires_on = expires_on.unwrap_or_else(|| {
             AccessToken::new(token.clone(), SystemTime::now())
                 .claims()
@@ -24,7 +28,7 @@ impl StaticTokenCredential {
                 .map(|exp| SystemTime::UNIX_EPOCH + Duration::from_secs(exp))
                 .unwrap_or_else(|| SystemTime::now() + Duration::from_secs(3600))
         });
-        StaticTokenCredential { token: AccessToken::new(token, expires_on) }
+        Ok(StaticTokenCredential { token: AccessToken::new(token, expires_on) })
     }
 }
 
@@ -49,5 +53,19 @@ impl TokenCredential for StaticTokenCredential {
 
     fn default_scopes(&self) -> Vec<String> {
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    #[test]
+    fn an_empty_token_is_refused_at_once() {
+        let err = StaticTokenCredential::new("", None).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(err.to_string().contains("token is empty"), "{err}");
+        assert!(StaticTokenCredential::new("t", None).is_ok());
     }
 }

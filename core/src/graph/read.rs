@@ -378,7 +378,7 @@ mod tests {
     fn client() -> GraphMailClient {
         let mut cfg = GraphConfig::new("a@example.test");
         cfg.base_url = "https://127.0.0.1:8443/v1.0".into();
-        GraphMailClient::new(cfg, Arc::new(StaticTokenCredential::new("t", None))).unwrap()
+        GraphMailClient::new(cfg, Arc::new(StaticTokenCredential::new("t", None).unwrap())).unwrap()
     }
 
     #[test]

@@ -684,7 +684,7 @@ mod tests {
 
     #[test]
     fn bad_settings_are_config_errors() {
-        let cred: Arc<dyn TokenCredential> = Arc::new(crate::StaticTokenCredential::new("t", None));
+        let cred: Arc<dyn TokenCredential> = Arc::new(crate::StaticTokenCredential::new("t", None).unwrap());
         for (host, port, user) in
             [("", 993, "u@x"), ("127.0.0.1", 0, "u@x"), ("127.0.0.1", 993, ""), ("127.0.0.1", 993, "a\r\nb")]
         {

@@ -416,7 +416,7 @@ mod tests {
 
     #[test]
     fn bad_configuration_is_a_config_error() {
-        let cred: Arc<dyn TokenCredential> = Arc::new(crate::StaticTokenCredential::new("t", None));
+        let cred: Arc<dyn TokenCredential> = Arc::new(crate::StaticTokenCredential::new("t", None).unwrap());
         for cfg in [
             SmtpConfig::new("", 587, "a@example.test"),
             SmtpConfig::new("smtp.example.test", 0, "a@example.test"),
@@ -428,7 +428,7 @@ mod tests {
 
     #[test]
     fn closed_client_refuses_to_send() {
-        let cred: Arc<dyn TokenCredential> = Arc::new(crate::StaticTokenCredential::new("t", None));
+        let cred: Arc<dyn TokenCredential> = Arc::new(crate::StaticTokenCredential::new("t", None).unwrap());
         let client = SmtpClient::new(SmtpConfig::new("127.0.0.1", 1, "a@example.test"), cred).unwrap();
         client.close();
         let m = Message::new().from("a@example.test").to("b@example.test").text("x");
@@ -439,7 +439,7 @@ mod tests {
 
     #[test]
     fn office365_preset_is_starttls_587_with_the_outlook_scope() {
-        let cred: Arc<dyn TokenCredential> = Arc::new(crate::StaticTokenCredential::new("t", None));
+        let cred: Arc<dyn TokenCredential> = Arc::new(crate::StaticTokenCredential::new("t", None).unwrap());
         let client = SmtpClient::from_provider(&Provider::office365(), "alice@contoso.com", cred).unwrap();
         let c = client.config();
         assert_eq!((c.host.as_str(), c.port, c.security), ("smtp.office365.com", 587, Some(Security::StartTls)));

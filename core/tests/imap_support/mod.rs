@@ -38,7 +38,7 @@ impl Stack {
 
     /// A credential holding one freshly minted token.
     pub fn credential(&self, user: &str) -> Arc<dyn TokenCredential> {
-        Arc::new(StaticTokenCredential::new(self.mint(user, &[]), None))
+        Arc::new(StaticTokenCredential::new(self.mint(user, &[]), None).unwrap())
     }
 
     /// Seeds `folder` of `user`; returns seed-mailbox's JSON report.
