@@ -15,7 +15,13 @@ fn utc(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
 
 /// An aware UTC `datetime` for Unix seconds.
 pub fn datetime_from_unix(py: Python<'_>, secs: i64) -> PyResult<Bound<'_, PyAny>> {
-    py.import("datetime")?.getattr("datetime")?.call_method1("fromtimestamp", (secs, utc(py)?))
+    // Looked up once, not per call: a listing makes one per message, and the import and
+    // attribute look-ups took longer than the call (issue 9).
+    static FROM_TIMESTAMP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let from_timestamp = FROM_TIMESTAMP.get_or_try_init(py, || {
+        Ok::<_, PyErr>(py.import("datetime")?.getattr("datetime")?.getattr("fromtimestamp")?.unbind())
+    })?;
+    from_timestamp.bind(py).call1((secs, utc(py)?))
 }
 
 /// A `datetime` (naive ones are taken as local time, as Python does) or Unix seconds.
