@@ -11,7 +11,7 @@ use oauthmail::tls::TlsTrust;
 
 use crate::credential::AnyCredential;
 use crate::error::sync;
-use crate::mail::{Message, MessageSummary, SendReport, summaries, whole};
+use crate::mail::{Message, SendReport, Summaries, summaries, whole};
 use crate::provider::Provider;
 use crate::task::{Job, spawn};
 
@@ -134,11 +134,11 @@ impl GraphMailClient {
         &self,
         folder: Option<String>,
         options: Option<GraphListOptions>,
-    ) -> AsyncTask<Job<Vec<MessageSummary>>> {
+    ) -> AsyncTask<Job<Summaries>> {
         let options = list_options(options);
         let client = self.inner.clone();
         let folder = folder.unwrap_or_else(|| "inbox".into());
-        spawn(move || Ok(summaries(client.list_messages(&folder, &options?)?)))
+        spawn(move || summaries(client.list_messages(&folder, &options?)?))
     }
 
     /// Starts a listing to fetch page by page with `nextPage`.
@@ -157,12 +157,12 @@ impl GraphMailClient {
 
     /// The next page of a listing; `null` when it is done.
     #[napi(ts_return_type = "Promise<MessageSummary[] | null>")]
-    pub fn next_page(&self, pages: &GraphMessagePages) -> AsyncTask<Job<Option<Vec<MessageSummary>>>> {
+    pub fn next_page(&self, pages: &GraphMessagePages) -> AsyncTask<Job<Option<Summaries>>> {
         let client = self.inner.clone();
         let pages = pages.inner.clone();
         spawn(move || {
             let mut pages = pages.lock().unwrap_or_else(PoisonError::into_inner);
-            Ok(client.next_page(&mut pages)?.map(summaries))
+            client.next_page(&mut pages)?.map(summaries).transpose()
         })
     }
 

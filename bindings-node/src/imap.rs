@@ -9,7 +9,7 @@ use oauthmail::imap::ListOptions;
 
 use crate::credential::AnyCredential;
 use crate::error::sync;
-use crate::mail::{Connection, MessageSummary, ParsedMessage, port, summaries, whole, wholes};
+use crate::mail::{Connection, ParsedMessage, Summaries, port, summaries, whole, wholes};
 use crate::provider::Provider;
 use crate::task::{Job, spawn};
 
@@ -170,11 +170,11 @@ impl ImapClient {
         &self,
         folder: Option<String>,
         options: Option<ListMessagesOptions>,
-    ) -> AsyncTask<Job<Vec<MessageSummary>>> {
+    ) -> AsyncTask<Job<Summaries>> {
         let client = self.inner.clone();
         let folder = folder.unwrap_or_else(|| "INBOX".into());
         let options = list_options(options);
-        spawn(move || Ok(summaries(client.list_messages(&folder, &options?)?)))
+        spawn(move || summaries(client.list_messages(&folder, &options?)?))
     }
 
     /// Starts a listing to fetch batch by batch with `nextPage`.
@@ -188,12 +188,12 @@ impl ImapClient {
 
     /// The next batch of a listing; `null` when it is done.
     #[napi(ts_return_type = "Promise<MessageSummary[] | null>")]
-    pub fn next_page(&self, pages: &MessagePages) -> AsyncTask<Job<Option<Vec<MessageSummary>>>> {
+    pub fn next_page(&self, pages: &MessagePages) -> AsyncTask<Job<Option<Summaries>>> {
         let client = self.inner.clone();
         let pages = pages.inner.clone();
         spawn(move || {
             let mut pages = pages.lock().unwrap_or_else(PoisonError::into_inner);
-            Ok(client.next_page(&mut pages)?.map(summaries))
+            client.next_page(&mut pages)?.map(summaries).transpose()
         })
     }
 

@@ -8,7 +8,7 @@ use napi_derive::napi;
 
 use crate::credential::AnyCredential;
 use crate::error::sync;
-use crate::mail::{Connection, MessageSummary, port, summaries, whole};
+use crate::mail::{Connection, Summaries, port, summaries, whole};
 use crate::provider::Provider;
 use crate::task::{Job, spawn};
 
@@ -98,11 +98,11 @@ impl Pop3Client {
 
     /// Summaries from the headers, newest first; `uid` is the message number.
     #[napi(ts_return_type = "Promise<MessageSummary[]>")]
-    pub fn list_messages(&self, limit: Option<f64>) -> AsyncTask<Job<Vec<MessageSummary>>> {
+    pub fn list_messages(&self, limit: Option<f64>) -> AsyncTask<Job<Summaries>> {
         let client = self.inner.clone();
         spawn(move || {
             let limit = limit.map(|l| whole(l, "limit")).transpose()?;
-            Ok(summaries(client.list_messages(limit.map(|l| l as usize))?))
+            summaries(client.list_messages(limit.map(|l| l as usize))?)
         })
     }
 
