@@ -266,7 +266,8 @@ fn address(a: oauthmail::MailAddress) -> MailAddress {
     MailAddress { name: a.name, address: a.address }
 }
 
-/// One listed message. Serialized as N-API would build it: camelCase, absent options left out.
+/// One listed message.
+// Serialized (`Summaries`) as N-API builds it: camelCase names, absent options left out.
 #[napi(object)]
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
