@@ -151,7 +151,7 @@ pub extern "system" fn imap_list_messages<'l>(
     folder: JString<'l>,
     max: jint,
     unseen_only: jboolean,
-) -> JObjectArray<'l> {
+) -> JByteArray<'l> {
     run(&mut env, |env| {
         let folder = opt_str_arg(env, &folder, "folder")?.unwrap_or_else(|| "INBOX".to_owned());
         let options = ListOptions { limit: limit(max), unseen_only, ..ListOptions::default() };
@@ -239,7 +239,7 @@ pub extern "system" fn pop3_list_messages<'l>(
     _class: JClass<'l>,
     handle: jlong,
     max: jint,
-) -> JObjectArray<'l> {
+) -> JByteArray<'l> {
     run(&mut env, |env| {
         let items = pop3(handle)?.list_messages(limit(max))?;
         summaries(env, &items)

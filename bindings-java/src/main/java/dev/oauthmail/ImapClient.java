@@ -1,7 +1,6 @@
 package dev.oauthmail;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -51,7 +50,7 @@ public final class ImapClient implements AutoCloseable {
 
     /** At most {@code limit} messages (0: all) of {@code folder}, newest first; only unseen ones if asked. */
     public List<MessageSummary> listMessages(String folder, int limit, boolean unseenOnly) throws OAuthMailException {
-        return Arrays.asList(handle.call(h -> Native.imapListMessages(h, folder, limit, unseenOnly)));
+        return MessageSummary.decodeAll(handle.call(h -> Native.imapListMessages(h, folder, limit, unseenOnly)));
     }
 
     /** The whole message (RFC 5322 bytes) with this UID in the current folder. */

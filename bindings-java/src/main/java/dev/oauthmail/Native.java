@@ -68,7 +68,8 @@ final class Native {
 
     static native void imapConnect(long handle) throws OAuthMailException;
 
-    static native MessageSummary[] imapListMessages(long handle, String folder, int limit, boolean unseenOnly)
+    /** Rows in {@link MessageSummary#decodeAll}'s format. */
+    static native byte[] imapListMessages(long handle, String folder, int limit, boolean unseenOnly)
             throws OAuthMailException;
 
     static native byte[] imapFetchMessage(long handle, long uid) throws OAuthMailException;
@@ -83,7 +84,8 @@ final class Native {
 
     static native void pop3Connect(long handle) throws OAuthMailException;
 
-    static native MessageSummary[] pop3ListMessages(long handle, int limit) throws OAuthMailException;
+    /** Rows in {@link MessageSummary#decodeAll}'s format. */
+    static native byte[] pop3ListMessages(long handle, int limit) throws OAuthMailException;
 
     static native byte[] pop3FetchMessage(long handle, long number) throws OAuthMailException;
 

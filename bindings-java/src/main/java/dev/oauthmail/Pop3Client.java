@@ -1,6 +1,5 @@
 package dev.oauthmail;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -44,7 +43,7 @@ public final class Pop3Client implements AutoCloseable {
 
     /** At most {@code limit} messages (0: all), newest first. */
     public List<MessageSummary> listMessages(int limit) throws OAuthMailException {
-        return Arrays.asList(handle.call(h -> Native.pop3ListMessages(h, limit)));
+        return MessageSummary.decodeAll(handle.call(h -> Native.pop3ListMessages(h, limit)));
     }
 
     /** The whole message with this number (its {@link MessageSummary#getUid()}). */

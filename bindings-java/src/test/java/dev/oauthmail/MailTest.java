@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,6 +85,13 @@ class MailTest {
             assertNotNull(m.getDate());
             assertTrue(m.getSize() > 0);
             assertNotNull(m.getFlags());
+            assertTrue(m.getCc().isEmpty());
+            assertFalse(m.hasAttachments());
+            assertNull(m.getUidl(), "IMAP rows have no UIDL");
+            // Every row decodes to the end of the native rows: no field is read out of step.
+            for (MessageSummary row : list) {
+                assertTrue(row.getUid() > 0 && row.getSize() > 0, row.toString());
+            }
             assertEquals(1, imap.listMessages("INBOX", 1, false).size());
         }
     }
