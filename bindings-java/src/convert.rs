@@ -141,8 +141,8 @@ pub(crate) fn send_report<'l>(env: &mut Env<'l>, r: &SendReport) -> Result<JObje
     )?)
 }
 
-/// A listing for Java as one `byte[]`, which `MessageSummary.decodeAll` reads: building
-/// 10,000 rows through JNI (an object, four arrays and their strings each) took 40 ms (issue 9).
+/// A listing for Java as one `byte[]`, which `MessageSummary.decodeAll` reads: one JNI call
+/// rather than some twenty per row (an object, four arrays and their strings; issue 9).
 ///
 /// Big-endian: the row count (i32), then per row the uid (i64), subject, from, to and cc (each
 /// an i32 count of name-or-null and address), the date (a byte 1 and i64 seconds, or a byte 0),

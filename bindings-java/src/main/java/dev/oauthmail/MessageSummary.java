@@ -42,8 +42,8 @@ public final class MessageSummary {
     }
 
     /**
-     * The rows of a listing as the native library writes them (one {@code byte[]}: building
-     * each row through JNI took four times as long). Format: {@code summaries} in convert.rs.
+     * The rows of a listing as the native library writes them: one {@code byte[]}, one JNI call
+     * for the listing rather than some twenty per row. Format: {@code summaries} in convert.rs.
      */
     static List<MessageSummary> decodeAll(byte[] rows) {
         Rows in = new Rows(ByteBuffer.wrap(rows));
