@@ -11,7 +11,7 @@ use napi::bindgen_prelude::{
 use napi::{Env, Status, ValueType, sys};
 use napi_derive::napi;
 use oauthmail::tls::TlsTrust;
-use oauthmail::{Error, ErrorKind, Security};
+use oauthmail::{Error, Security};
 use serde::Serialize;
 
 /// Settings shared by `SmtpClient`, `ImapClient` and `Pop3Client`.
@@ -322,9 +322,7 @@ pub struct Summaries(String);
 
 pub(crate) fn summaries(list: Vec<oauthmail::MessageSummary>) -> oauthmail::Result<Summaries> {
     let list: Vec<MessageSummary> = list.into_iter().map(MessageSummary::from).collect();
-    serde_json::to_string(&list)
-        .map(Summaries)
-        .map_err(|e| Error::new(ErrorKind::Internal, format!("a listing as JSON: {e}")))
+    serde_json::to_string(&list).map(Summaries).map_err(|e| Error::internal(format!("a listing as JSON: {e}")))
 }
 
 impl TypeName for Summaries {

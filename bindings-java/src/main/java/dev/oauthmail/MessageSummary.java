@@ -51,6 +51,10 @@ public final class MessageSummary {
         for (int i = 0; i < out.length; i++) {
             out[i] = new MessageSummary(in);
         }
+        if (in.buf.hasRemaining()) {
+            // The two sides of the format disagree: say so rather than hand out shifted fields.
+            throw new IllegalStateException("listing rows out of step: " + in.buf.remaining() + " bytes left");
+        }
         return Arrays.asList(out);
     }
 

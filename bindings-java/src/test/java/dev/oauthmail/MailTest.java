@@ -88,7 +88,7 @@ class MailTest {
             assertTrue(m.getCc().isEmpty());
             assertFalse(m.hasAttachments());
             assertNull(m.getUidl(), "IMAP rows have no UIDL");
-            // Every row decodes to the end of the native rows: no field is read out of step.
+            // decodeAll read the native rows to their last byte; each row is plausible.
             for (MessageSummary row : list) {
                 assertTrue(row.getUid() > 0 && row.getSize() > 0, row.toString());
             }
